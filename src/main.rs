@@ -1,0 +1,120 @@
+//! `runlens`: the headless Runlens CLI. It needs no GTK: import, serve, sync, chart.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Runlens: open, compare and present ML experiments. Speaks MLflow's REST API.
+#[derive(Parser)]
+#[command(name = "runlens", version, about)]
+struct Cli {
+    /// The store's directory [default: $RUNLENS_DATA_DIR, else the platform data dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an MLflow `mlruns` folder, an `mlflow.db`, or a project folder holding either
+    Import {
+        /// The folder or file to import
+        path: PathBuf,
+    },
+    /// Serve MLflow's REST API and the Runlens UI
+    Serve {
+        /// Address to bind (loopback by default)
+        #[arg(long, default_value = "127.0.0.1")]
+        host: IpAddr,
+        /// Port to bind
+        #[arg(long, default_value_t = runlens_api::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Sync with a team's MLflow tracking server
+    Sync {
+        #[command(subcommand)]
+        direction: SyncDirection,
+    },
+    /// Export metric charts as PNG or SVG for slides and reports
+    Chart {
+        /// Everything after `chart`
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncDirection {
+    /// Copy experiments and runs from a tracking server into the local store
+    Pull {
+        /// The tracking server, e.g. https://mlflow.example.com
+        #[arg(long)]
+        from: String,
+    },
+    /// Send runs made on this machine to a tracking server
+    Push {
+        /// The tracking server, e.g. https://mlflow.example.com
+        #[arg(long)]
+        to: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("runlens: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
+    match cli.command {
+        Command::Serve { host, port } => serve(data_dir, SocketAddr::new(host, port)),
+        Command::Import { .. } | Command::Sync { .. } | Command::Chart { .. } => {
+            eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
+    let store = runlens_api::open_store(&data_dir)
+        .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = ctrl_c.await;
+            }
+        };
+        runlens_server::serve(
+            Arc::new(store),
+            addr,
+            |bound| {
+                println!("Runlens is serving http://{bound} (store: {})", data_dir.display());
+                println!("Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")");
+            },
+            shutdown,
+        )
+        .await
+        .with_context(|| format!("serving on {addr}"))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
