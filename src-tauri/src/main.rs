@@ -1,1 +1,76 @@
-fn main() {}
+//! `runlens-desktop`: the Runlens window.
+//!
+//! Invariant: nothing here but wiring. The window's one data command, [`call`], hands an
+//! operation name and a JSON request to [`runlens_api::call`] — the same function the HTTP
+//! server's routes use. The tracking server runs in-process on loopback while the window
+//! is open, so a training script can log into the store the window shows.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use runlens_api::{ApiError, ErrorCode, Store};
+use tauri::State;
+
+/// What the commands share, managed once.
+struct AppState {
+    store: Arc<Store>,
+    tracking_uri: Arc<Mutex<Option<String>>>,
+}
+
+/// Runs an API operation for the UI (the IPC twin of `POST /-/call/<op>`).
+#[tauri::command]
+async fn call(state: State<'_, AppState>, op: String, args: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let store = state.store.clone();
+    tauri::async_runtime::spawn_blocking(move || runlens_api::call(&store, &op, args))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the operation failed unexpectedly: {e}")))?
+}
+
+/// The URI a Python script should pass to `mlflow.set_tracking_uri`, if the server is up.
+#[tauri::command]
+fn tracking_uri(state: State<'_, AppState>) -> Option<String> {
+    state.tracking_uri.lock().ok().and_then(|u| u.clone())
+}
+
+fn port() -> u16 {
+    std::env::var("RUNLENS_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(runlens_api::DEFAULT_PORT)
+}
+
+fn main() {
+    let data_dir = runlens_api::default_data_dir();
+    let store = match runlens_api::open_store(&data_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("runlens-desktop: cannot open the store in {}: {e}", data_dir.display());
+            std::process::exit(1);
+        }
+    };
+    let uri: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+
+    let server_store = store.clone();
+    let server_uri = uri.clone();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port()));
+    tauri::async_runtime::spawn(async move {
+        let bound = move |a: SocketAddr| {
+            if let Ok(mut u) = server_uri.lock() {
+                *u = Some(format!("http://{a}"));
+            }
+            eprintln!("runlens-desktop: tracking server on http://{a}");
+        };
+        if let Err(e) = runlens_server::serve(server_store, addr, bound, std::future::pending::<()>()).await {
+            // The window works without it (IPC); only logging from scripts is unavailable.
+            eprintln!("runlens-desktop: tracking server not started on {addr}: {e}");
+        }
+    });
+
+    let result = tauri::Builder::default()
+        .manage(AppState { store, tracking_uri: uri })
+        .invoke_handler(tauri::generate_handler![call, tracking_uri])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("runlens-desktop: {e}");
+        std::process::exit(1);
+    }
+}

@@ -3,6 +3,8 @@
 //! - `GET /health`, `GET /version`;
 //! - every [`runlens_api::OPS`] operation under `/api/2.0/<name>` and `/ajax-api/2.0/<name>`
 //!   (MLflow's paths; Runlens's own operations live under the `runlens/` name);
+//! - `POST /-/call/<name>`: the UI's own route, any operation with a JSON body (the HTTP twin
+//!   of the desktop app's `call` command);
 //! - the built UI (`ui/dist`, embedded in release builds) at `/`.
 //!
 //! Invariant: no logic lives here. A handler turns the query string or JSON body into a
@@ -16,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, Method as HttpMethod, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use runlens_api::{ApiError, ErrorCode, Method, Store};
 
@@ -42,6 +44,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/version", get(|| async { MLFLOW_VERSION }))
         .route("/api/2.0/{*op}", any(api))
         .route("/ajax-api/2.0/{*op}", any(api))
+        .route("/-/call/{*op}", post(ui_call))
         .fallback(get(ui))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -109,8 +112,23 @@ async fn api(
         Ok(a) => a,
         Err(e) => return error_response(e),
     };
+    run_op(state, op, args).await
+}
+
+/// The UI's route: every operation by name, JSON body in, JSON out, whatever its MLflow
+/// method. The desktop app's `call` command is the same thing over IPC.
+async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: Bytes) -> Response {
+    let args = match body_to_json(&body) {
+        Ok(a) => a,
+        Err(e) => return error_response(e),
+    };
+    run_op(state, op, args).await
+}
+
+async fn run_op(state: AppState, op: String, args: serde_json::Value) -> Response {
     let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || (found.call)(&store, args)).await;
+    let name = op.clone();
+    let result = tokio::task::spawn_blocking(move || runlens_api::call(&store, &name, args)).await;
     match result {
         Ok(Ok(value)) => axum::Json(value).into_response(),
         Ok(Err(e)) => error_response(e),

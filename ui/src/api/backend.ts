@@ -1,0 +1,75 @@
+// One interface, two transports: Tauri IPC in the desktop window, HTTP in a browser.
+// Both hand an operation name and a JSON request to the same Rust function
+// (runlens_api::call), so they cannot disagree.
+
+import { ApiError, type ApiErrorBody, type Experiment, type Metric, type Run } from './types';
+import { HttpBackend } from './http';
+import { TauriBackend } from './tauri';
+
+export interface Backend {
+  /** Runs an API operation such as `mlflow/runs/search`. Rejects with an ApiError. */
+  call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
+  /** Where a Python script should point `mlflow.set_tracking_uri`. */
+  trackingUri(): Promise<string | null>;
+}
+
+export function isApiErrorBody(v: unknown): v is ApiErrorBody {
+  return typeof v === 'object' && v !== null && 'error_code' in v && 'message' in v;
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (isApiErrorBody(e)) return new ApiError(e.error_code, e.message);
+  return new ApiError('INTERNAL_ERROR', e instanceof Error ? e.message : String(e));
+}
+
+function detect(): Backend {
+  return '__TAURI_INTERNALS__' in window ? new TauriBackend() : new HttpBackend();
+}
+
+export const backend: Backend = detect();
+
+// Typed helpers over the operations the UI uses.
+
+export async function searchExperiments(viewType = 'ACTIVE_ONLY'): Promise<Experiment[]> {
+  const out: Experiment[] = [];
+  let token: string | undefined;
+  do {
+    const page = await backend.call<{ experiments?: Experiment[]; next_page_token?: string }>(
+      'mlflow/experiments/search',
+      { max_results: 1000, view_type: viewType, page_token: token, order_by: ['name ASC'] },
+    );
+    out.push(...(page.experiments ?? []));
+    token = page.next_page_token;
+  } while (token);
+  return out;
+}
+
+export async function getExperiment(id: string): Promise<Experiment> {
+  return (await backend.call<{ experiment: Experiment }>('mlflow/experiments/get', { experiment_id: id })).experiment;
+}
+
+export interface RunPage {
+  runs: Run[];
+  next_page_token?: string;
+}
+
+export async function searchRuns(experimentIds: string[], filter: string, orderBy: string[], maxResults = 1000, pageToken?: string): Promise<RunPage> {
+  const page = await backend.call<RunPage>('runlens/runs/search', {
+    experiment_ids: experimentIds,
+    filter,
+    order_by: orderBy,
+    max_results: maxResults,
+    page_token: pageToken,
+  });
+  return { runs: page.runs ?? [], next_page_token: page.next_page_token };
+}
+
+export async function getRun(runId: string): Promise<Run> {
+  return (await backend.call<{ run: Run }>('mlflow/runs/get', { run_id: runId })).run;
+}
+
+export async function metricHistory(runId: string, key: string): Promise<Metric[]> {
+  const out = await backend.call<{ metrics?: Metric[] }>('mlflow/metrics/get-history', { run_id: runId, metric_key: key });
+  return out.metrics ?? [];
+}
