@@ -1,5 +1,6 @@
 //! `runlens`: the headless Runlens CLI. It needs no GTK: import, serve, sync, chart.
 
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,8 +109,11 @@ fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
             Arc::new(store),
             addr,
             |bound| {
-                println!("Runlens is serving http://{bound} (store: {})", data_dir.display());
-                println!("Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")");
+                // Not println!: a closed stdout must not take the server down.
+                let mut out = std::io::stdout();
+                let _ = writeln!(out, "Runlens is serving http://{bound} (store: {})", data_dir.display());
+                let _ = writeln!(out, "Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")");
+                let _ = out.flush();
             },
             shutdown,
         )

@@ -1,1 +1,5 @@
+//! The one integration-test binary: the HTTP server in-process, and the `runlens` CLI.
 
+mod cli;
+mod http;
+mod util;

@@ -86,7 +86,7 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." {
-            ApiError::new(ErrorCode::BadRequest, format!("Malformed request: {inner}"))
+            ApiError::invalid(format!("Invalid request: {inner}"))
         } else {
             ApiError::invalid(format!("Invalid value for parameter '{path}': {inner}"))
         }

@@ -478,18 +478,41 @@ pub struct LogMetric {
     pub run_id: Option<String>,
     /// Legacy id.
     pub run_uuid: Option<String>,
-    /// The point.
-    #[serde(flatten)]
-    pub metric: Metric,
+    /// Key.
+    #[serde(default)]
+    pub key: String,
+    /// Value.
+    pub value: Option<wire::F64>,
+    /// Wall time (ms).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub timestamp: Option<i64>,
+    /// Step (0 when absent).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub step: Option<i64>,
+    /// Logged model (MLflow 3).
+    pub model_id: Option<String>,
+    /// Dataset name (MLflow 3).
+    pub dataset_name: Option<String>,
+    /// Dataset digest (MLflow 3).
+    pub dataset_digest: Option<String>,
 }
 
 /// Logs one metric point.
 pub fn log_metric(store: &Store, req: LogMetric) -> ApiResult<Empty> {
     let id = run_id(req.run_id, req.run_uuid)?;
-    if req.metric.key.is_empty() {
+    if req.key.is_empty() {
         return Err(ApiError::missing("key"));
     }
-    let point = to_store_metric(req.metric)?;
+    let point = to_store_metric(Metric {
+        key: req.key,
+        value: req.value,
+        timestamp: req.timestamp,
+        step: req.step,
+        dataset_name: req.dataset_name,
+        dataset_digest: req.dataset_digest,
+        model_id: req.model_id,
+        run_id: None,
+    })?;
     store.write(|tx| {
         let run = runs::active_handle(tx, &id)?;
         metrics::log(tx, run, std::slice::from_ref(&point))

@@ -1,0 +1,250 @@
+//! Store tests: each opens a fresh store in a temporary directory.
+
+use runlens_store::experiments::{self, NewExperiment};
+use runlens_store::filter::{self, Dialect};
+use runlens_store::search::{self, RunQuery};
+use runlens_store::{metrics, params, runs, tags, Error, KeyValue, Lifecycle, Metric, Store, ViewType};
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+fn new_experiment(store: &Store, name: &str) -> i64 {
+    store
+        .write(|tx| {
+            experiments::create(tx, NewExperiment { name: name.into(), artifact_location: None, tags: vec![], experiment_id: None }, 1000)
+        })
+        .unwrap()
+}
+
+fn new_run(store: &Store, exp: i64, name: &str, start: i64) -> (String, i64) {
+    store
+        .write(|tx| {
+            let run = runs::create(
+                tx,
+                runs::NewRun { run_id: None, experiment_id: exp, run_name: name.into(), user_id: "u".into(), start_time: Some(start), tags: vec![] },
+            )?;
+            let h = runs::handle(tx, &run.info.run_id)?;
+            Ok((run.info.run_id, h))
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_newer_schema_is_refused_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let conn = rusqlite_conn(dir.path());
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::SchemaTooNew { found: 999, .. }), "got {err}");
+    assert!(err.to_string().contains("update Runlens"), "the message says what to do: {err}");
+}
+
+fn rusqlite_conn(dir: &std::path::Path) -> runlens_store::Read {
+    runlens_store::Read::open(dir.join("runlens.db")).unwrap()
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_migrate_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        new_experiment(&store, "kept");
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let found = store.read(|c| experiments::get_by_name(c, "kept")).unwrap();
+    assert!(found.is_some());
+}
+
+#[test]
+fn experiment_names_are_unique_and_deletion_takes_runs_along() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let err = store
+        .write(|tx| experiments::create(tx, NewExperiment { name: "e".into(), artifact_location: None, tags: vec![], experiment_id: None }, 1))
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists(_)));
+    let (run_id, _) = new_run(&store, exp, "r", 1);
+    store.write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Deleted, 5)).unwrap();
+    let info = store.read(|c| runs::info(c, &run_id)).unwrap();
+    assert_eq!(info.lifecycle_stage, Lifecycle::Deleted);
+    store.write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Active, 6)).unwrap();
+    let info = store.read(|c| runs::info(c, &run_id)).unwrap();
+    assert_eq!(info.lifecycle_stage, Lifecycle::Active);
+}
+
+#[test]
+fn params_are_immutable_and_tags_rename_runs() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (run_id, h) = new_run(&store, exp, "first", 1);
+    store.write(|tx| params::log(tx, h, &run_id, "lr", "0.1")).unwrap();
+    store.write(|tx| params::log(tx, h, &run_id, "lr", "0.1")).unwrap();
+    let err = store.write(|tx| params::log(tx, h, &run_id, "lr", "0.2")).unwrap_err();
+    assert!(err.to_string().starts_with("Changing param values is not allowed"), "{err}");
+    store.write(|tx| tags::set(tx, h, "mlflow.runName", "second")).unwrap();
+    let run = store.read(|c| runs::get(c, &run_id)).unwrap();
+    assert_eq!(run.info.run_name, "second");
+    assert_eq!(run.params, vec![KeyValue::new("lr", "0.1")]);
+}
+
+#[test]
+fn history_keeps_special_floats_bit_for_bit_and_duplicates_once() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (_, h) = new_run(&store, exp, "r", 1);
+    let values = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1e-300, 0.5];
+    let points: Vec<Metric> = values.iter().enumerate().map(|(i, v)| Metric::new("m", *v, 100 + i as i64, i as i64)).collect();
+    let n = store.write(|tx| metrics::log(tx, h, &points)).unwrap();
+    assert_eq!(n, 6);
+    let again = store.write(|tx| metrics::log(tx, h, &points)).unwrap();
+    assert_eq!(again, 0, "exact duplicates are stored once");
+    let page = store.read(|c| metrics::history(c, h, "m", 0, 100)).unwrap();
+    let got: Vec<u64> = page.items.iter().map(|m| m.value.to_bits()).collect();
+    let want: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    let summary = store.read(|c| metrics::latest(c, h)).unwrap();
+    assert_eq!(summary[0].latest.value, 0.5);
+    assert_eq!(summary[0].min, Some(f64::NEG_INFINITY));
+    assert_eq!(summary[0].max, Some(f64::INFINITY));
+    assert_eq!(summary[0].count, 6);
+}
+
+#[test]
+fn latest_is_max_by_step_then_timestamp_then_value() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (_, h) = new_run(&store, exp, "r", 1);
+    let check = |points: &[(f64, i64, i64)], expect: f64| {
+        let pts: Vec<Metric> = points.iter().map(|(v, ts, step)| Metric::new("k", *v, *ts, *step)).collect();
+        store.write(|tx| metrics::log(tx, h, &pts)).unwrap();
+        let latest = store.read(|c| metrics::latest(c, h)).unwrap();
+        assert_eq!(latest[0].latest.value, expect, "after {points:?}");
+    };
+    check(&[(1.0, 10, 5)], 1.0);
+    check(&[(2.0, 99, 4)], 1.0); // lower step loses even with a later timestamp
+    check(&[(3.0, 11, 5)], 3.0); // same step, later timestamp wins
+    check(&[(2.5, 11, 5)], 3.0); // same step and timestamp, lower value loses
+    check(&[(-1.0, 0, 6)], -1.0); // higher step wins
+}
+
+#[test]
+fn history_pages() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (_, h) = new_run(&store, exp, "r", 1);
+    let pts: Vec<Metric> = (0..25).map(|i| Metric::new("k", i as f64, i, i)).collect();
+    store.write(|tx| metrics::log(tx, h, &pts)).unwrap();
+    let p1 = store.read(|c| metrics::history(c, h, "k", 0, 10)).unwrap();
+    assert_eq!((p1.items.len(), p1.next_offset), (10, Some(10)));
+    let p3 = store.read(|c| metrics::history(c, h, "k", 20, 10)).unwrap();
+    assert_eq!((p3.items.len(), p3.next_offset), (5, None));
+}
+
+/// Runs a run search and returns the run names in order.
+fn names(store: &Store, exp: i64, filter: &str, order: &[&str]) -> Result<Vec<String>, String> {
+    let query = RunQuery {
+        experiment_ids: vec![exp],
+        filter: filter::parse(filter, Dialect::Extended).map_err(|e| e.0)?,
+        order_by: order.iter().map(|o| filter::parse_order(o).unwrap()).collect(),
+        view: ViewType::ActiveOnly,
+        offset: 0,
+        limit: 100,
+    };
+    store
+        .read(|c| search::runs(c, &query))
+        .map(|p| p.items.into_iter().map(|r| r.info.run_name).collect())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn search_filters_and_orders_like_mlflow() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let data: &[(&str, Option<f64>, &str, &str)] = &[
+        ("a", Some(0.5), "tree", "x"),
+        ("b", Some(f64::NAN), "tree", "Y"),
+        ("c", None, "linear", "y"),
+        ("d", Some(2.0), "tree", "z"),
+    ];
+    for (i, (name, rmse, model, tag)) in data.iter().enumerate() {
+        let (run_id, h) = new_run(&store, exp, name, 100 + i as i64);
+        store
+            .write(|tx| {
+                if let Some(v) = rmse {
+                    metrics::log(tx, h, &[Metric::new("rmse", *v, 1, 0)])?;
+                }
+                params::log(tx, h, &run_id, "model", model)?;
+                tags::set(tx, h, "t", tag)
+            })
+            .unwrap();
+    }
+    let check = |filter: &str, order: &[&str], expect: &[&str]| {
+        let got = names(&store, exp, filter, order).unwrap();
+        assert_eq!(got, expect, "filter {filter:?} order {order:?}");
+    };
+    check("", &[], &["d", "c", "b", "a"]); // start_time DESC by default
+    check("metrics.rmse < 1 and params.model = 'tree'", &[], &["a"]);
+    check("metrics.rmse != 0.5", &[], &["d", "b"]);
+    check("params.model LIKE 'tr%'", &[], &["d", "b", "a"]);
+    check("tags.t LIKE 'y'", &[], &["c"]);
+    check("tags.t ILIKE 'y'", &[], &["c", "b"]);
+    check("tags.t IS NULL", &[], &[]);
+    check("tags.missing IS NULL", &[], &["d", "c", "b", "a"]);
+    check("metrics.rmse < 1 or params.model = 'linear'", &[], &["c", "a"]);
+    // Missing and NaN sort last in both directions: real values, then NaN, then missing.
+    check("", &["metrics.rmse ASC"], &["a", "d", "b", "c"]);
+    check("", &["metrics.rmse DESC"], &["d", "a", "b", "c"]);
+    check("", &["params.model DESC", "run_name"], &["a", "b", "d", "c"]);
+}
+
+#[test]
+fn search_refuses_what_mlflow_refuses() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let check = |filter: &str, expect: &str| {
+        let got = names(&store, exp, filter, &[]).unwrap_err();
+        assert_eq!(got, expect, "filter {filter:?}");
+    };
+    check("params.max_depth = 3", "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 3");
+    check("metrics.accuracy > '0.9'", "Expected numeric value type for metric. Found '0.9'");
+    check("attributes.status IN ('FAILED','KILLED')", "Only ['run_id'] attributes support comparison with a list of quoted string values.");
+    check("attributes.end_time IS NULL", "IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' 'end_time'");
+    check("foo.bar = 'x'", "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']");
+}
+
+#[test]
+fn many_readers_while_one_writes() {
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (_, h) = new_run(&store, exp, "r", 1);
+    let store = std::sync::Arc::new(store);
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for i in 0..200 {
+                store.write(|tx| metrics::log(tx, h, &[Metric::new("k", i as f64, i, i)])).unwrap();
+            }
+        })
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    let n = store.read(|c| metrics::history(c, h, "k", 0, 1000)).unwrap().items.len();
+                    assert!(n <= 200);
+                }
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(store.read(|c| metrics::history(c, h, "k", 0, 1000)).unwrap().items.len(), 200);
+}
