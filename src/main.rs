@@ -96,8 +96,9 @@ fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("installing the SIGTERM handler");
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("installing the SIGTERM handler");
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]
@@ -111,8 +112,15 @@ fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
             |bound| {
                 // Not println!: a closed stdout must not take the server down.
                 let mut out = std::io::stdout();
-                let _ = writeln!(out, "Runlens is serving http://{bound} (store: {})", data_dir.display());
-                let _ = writeln!(out, "Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")");
+                let _ = writeln!(
+                    out,
+                    "Runlens is serving http://{bound} (store: {})",
+                    data_dir.display()
+                );
+                let _ = writeln!(
+                    out,
+                    "Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")"
+                );
                 let _ = out.flush();
             },
             shutdown,

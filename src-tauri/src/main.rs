@@ -21,11 +21,20 @@ struct AppState {
 
 /// Runs an API operation for the UI (the IPC twin of `POST /-/call/<op>`).
 #[tauri::command]
-async fn call(state: State<'_, AppState>, op: String, args: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+async fn call(
+    state: State<'_, AppState>,
+    op: String,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
     let store = state.store.clone();
     tauri::async_runtime::spawn_blocking(move || runlens_api::call(&store, &op, args))
         .await
-        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the operation failed unexpectedly: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::InternalError,
+                format!("the operation failed unexpectedly: {e}"),
+            )
+        })?
 }
 
 /// The URI a Python script should pass to `mlflow.set_tracking_uri`, if the server is up.
@@ -35,7 +44,10 @@ fn tracking_uri(state: State<'_, AppState>) -> Option<String> {
 }
 
 fn port() -> u16 {
-    std::env::var("RUNLENS_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(runlens_api::DEFAULT_PORT)
+    std::env::var("RUNLENS_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(runlens_api::DEFAULT_PORT)
 }
 
 fn main() {
@@ -43,7 +55,10 @@ fn main() {
     let store = match runlens_api::open_store(&data_dir) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!("runlens-desktop: cannot open the store in {}: {e}", data_dir.display());
+            eprintln!(
+                "runlens-desktop: cannot open the store in {}: {e}",
+                data_dir.display()
+            );
             std::process::exit(1);
         }
     };
@@ -59,14 +74,19 @@ fn main() {
             }
             eprintln!("runlens-desktop: tracking server on http://{a}");
         };
-        if let Err(e) = runlens_server::serve(server_store, addr, bound, std::future::pending::<()>()).await {
+        if let Err(e) =
+            runlens_server::serve(server_store, addr, bound, std::future::pending::<()>()).await
+        {
             // The window works without it (IPC); only logging from scripts is unavailable.
             eprintln!("runlens-desktop: tracking server not started on {addr}: {e}");
         }
     });
 
     let result = tauri::Builder::default()
-        .manage(AppState { store, tracking_uri: uri })
+        .manage(AppState {
+            store,
+            tracking_uri: uri,
+        })
         .invoke_handler(tauri::generate_handler![call, tracking_uri])
         .run(tauri::generate_context!());
     if let Err(e) = result {

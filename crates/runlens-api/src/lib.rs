@@ -81,7 +81,11 @@ pub struct Op {
 
 /// Decodes a request, naming the offending field in the error.
 fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
-    let args = if args.is_null() { serde_json::Value::Object(Default::default()) } else { args };
+    let args = if args.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        args
+    };
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -94,7 +98,12 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
 }
 
 fn encode<T: Serialize>(resp: T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(resp).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("encoding the answer failed: {e}")))
+    serde_json::to_value(resp).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("encoding the answer failed: {e}"),
+        )
+    })
 }
 
 macro_rules! ops {
@@ -147,6 +156,9 @@ pub fn op(name: &str) -> Option<&'static Op> {
 pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<serde_json::Value> {
     match op(name) {
         Some(op) => (op.call)(store, args),
-        None => Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'"))),
+        None => Err(ApiError::new(
+            ErrorCode::EndpointNotFound,
+            format!("No operation named '{name}'"),
+        )),
     }
 }

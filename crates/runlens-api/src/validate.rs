@@ -96,5 +96,7 @@ pub fn batch(metrics: usize, params: usize, tags: usize) -> ApiResult<()> {
 
 /// Parses an experiment id; a non-integer id names no experiment.
 pub fn experiment_id(id: &str) -> ApiResult<i64> {
-    id.trim().parse().map_err(|_| ApiError::not_found(format!("No Experiment with id={id} exists")))
+    id.trim()
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("No Experiment with id={id} exists")))
 }

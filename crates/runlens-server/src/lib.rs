@@ -51,14 +51,20 @@ pub fn router(store: Arc<Store>) -> Router {
 }
 
 fn error_response(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.error_code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(e.error_code.http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(e)).into_response()
 }
 
 /// Turns a query string into a JSON object; a repeated key becomes a list.
 fn query_to_json(query: Option<&str>) -> Result<serde_json::Value, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
-        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("Malformed query string: {e}")))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("Malformed query string: {e}"),
+            )
+        })?;
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {
         match map.get_mut(&k) {
@@ -79,10 +85,17 @@ fn body_to_json(body: &Bytes) -> Result<serde_json::Value, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(serde_json::Value::Object(Default::default()));
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON in request body: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("Malformed JSON in request body: {e}"),
+        )
+    })?;
     if !value.is_object() {
-        return Err(ApiError::new(ErrorCode::BadRequest, "The request body must be a JSON object"));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "The request body must be a JSON object",
+        ));
     }
     Ok(value)
 }
@@ -95,7 +108,10 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let Some(found) = runlens_api::op(&op) else {
-        return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No API endpoint at /api/2.0/{op}")));
+        return error_response(ApiError::new(
+            ErrorCode::EndpointNotFound,
+            format!("No API endpoint at /api/2.0/{op}"),
+        ));
     };
     let wanted = match method {
         HttpMethod::GET => Method::Get,
@@ -107,7 +123,11 @@ async fn api(
     if !found.methods.contains(&wanted) {
         return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response();
     }
-    let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { body_to_json(&body) };
+    let args = if wanted == Method::Get {
+        query_to_json(query.as_deref())
+    } else {
+        body_to_json(&body)
+    };
     let args = match args {
         Ok(a) => a,
         Err(e) => return error_response(e),
@@ -134,7 +154,10 @@ async fn run_op(state: AppState, op: String, args: serde_json::Value) -> Respons
         Ok(Err(e)) => error_response(e),
         Err(join) => {
             tracing::error!("operation {op} failed: {join}");
-            error_response(ApiError::new(ErrorCode::InternalError, format!("The operation {op} failed unexpectedly")))
+            error_response(ApiError::new(
+                ErrorCode::InternalError,
+                format!("The operation {op} failed unexpectedly"),
+            ))
         }
     }
 }
@@ -150,7 +173,13 @@ async fn ui(uri: Uri) -> Response {
         // Every other path is the app: its routes live in the hash.
         _ => match UiAssets::get("index.html") {
             Some(f) => (f, "index.html"),
-            None => return (StatusCode::NOT_FOUND, "The UI is not built: run `make build`.").into_response(),
+            None => {
+                return (
+                    StatusCode::NOT_FOUND,
+                    "The UI is not built: run `make build`.",
+                )
+                    .into_response()
+            }
         },
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
@@ -164,7 +193,10 @@ async fn ui(uri: Uri) -> Response {
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'",
         ),
     );
-    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 
@@ -178,5 +210,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_bound(listener.local_addr()?);
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

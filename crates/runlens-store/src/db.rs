@@ -24,7 +24,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("data_dir", &self.data_dir).finish()
+        f.debug_struct("Store")
+            .field("data_dir", &self.data_dir)
+            .finish()
     }
 }
 

@@ -35,8 +35,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Experiment> {
 
 /// Creates the `Default` experiment (id 0) if there is none.
 pub fn ensure_default(tx: &Write<'_>, now: i64) -> Result<()> {
-    let exists: bool =
-        tx.query_row("SELECT EXISTS(SELECT 1 FROM experiments WHERE experiment_id = 0)", [], |r| r.get(0))?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM experiments WHERE experiment_id = 0)",
+        [],
+        |r| r.get(0),
+    )?;
     let name_taken = get_by_name(tx, "Default")?.is_some();
     if !exists && !name_taken {
         create(
@@ -70,7 +73,9 @@ pub fn create(tx: &Write<'_>, new: NewExperiment, now: i64) -> Result<i64> {
         Some(id) => id,
         None => tx.query_row("SELECT COALESCE(MAX(experiment_id) + 1, 1) FROM experiments WHERE experiment_id < 1000000000", [], |r| r.get(0))?,
     };
-    let location = new.artifact_location.unwrap_or_else(|| format!("mlflow-artifacts:/{id}"));
+    let location = new
+        .artifact_location
+        .unwrap_or_else(|| format!("mlflow-artifacts:/{id}"));
     tx.execute(
         "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
          VALUES (?1, ?2, ?3, 'active', ?4, ?4)",
@@ -87,7 +92,12 @@ fn load_tags(conn: &Read, id: i64) -> Result<Vec<KeyValue>> {
     let mut stmt = conn.prepare_cached(
         "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
     )?;
-    let rows = stmt.query_map(params![id], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok(KeyValue::new(
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+        ))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -99,7 +109,9 @@ pub fn get(conn: &Read, id: i64) -> Result<Experiment> {
 /// The experiment with this id, if any.
 pub fn find(conn: &Read, id: i64) -> Result<Option<Experiment>> {
     let exp = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM experiments WHERE experiment_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM experiments WHERE experiment_id = ?1"
+        ))?
         .query_row(params![id], from_row)
         .optional()?;
     match exp {
@@ -114,7 +126,9 @@ pub fn find(conn: &Read, id: i64) -> Result<Option<Experiment>> {
 /// The experiment with this name (active or deleted), if any.
 pub fn get_by_name(conn: &Read, name: &str) -> Result<Option<Experiment>> {
     let exp = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM experiments WHERE name = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM experiments WHERE name = ?1"
+        ))?
         .query_row(params![name], from_row)
         .optional()?;
     match exp {
@@ -132,7 +146,10 @@ pub fn get_many(conn: &Read, ids: &[i64]) -> Result<Vec<Experiment>> {
 }
 
 fn touch(tx: &Write<'_>, id: i64, now: i64) -> Result<()> {
-    tx.execute("UPDATE experiments SET last_update_time = ?2 WHERE experiment_id = ?1", params![id, now])?;
+    tx.execute(
+        "UPDATE experiments SET last_update_time = ?2 WHERE experiment_id = ?1",
+        params![id, now],
+    )?;
     Ok(())
 }
 
@@ -146,10 +163,15 @@ pub fn rename(tx: &Write<'_>, id: i64, new_name: &str, now: i64) -> Result<()> {
     }
     if let Some(other) = get_by_name(tx, new_name)? {
         if other.experiment_id != id {
-            return Err(Error::AlreadyExists(format!("Experiment '{new_name}' already exists.")));
+            return Err(Error::AlreadyExists(format!(
+                "Experiment '{new_name}' already exists."
+            )));
         }
     }
-    tx.execute("UPDATE experiments SET name = ?2 WHERE experiment_id = ?1", params![id, new_name])?;
+    tx.execute(
+        "UPDATE experiments SET name = ?2 WHERE experiment_id = ?1",
+        params![id, new_name],
+    )?;
     touch(tx, id, now)
 }
 
@@ -157,17 +179,28 @@ pub fn rename(tx: &Write<'_>, id: i64, new_name: &str, now: i64) -> Result<()> {
 pub fn set_lifecycle(tx: &Write<'_>, id: i64, stage: Lifecycle, now: i64) -> Result<()> {
     let exp = get(tx, id)?;
     if id == 0 && stage == Lifecycle::Deleted {
-        return Err(Error::Invalid("Cannot delete the default experiment '0'. This is an internally reserved experiment.".into()));
+        return Err(Error::Invalid(
+            "Cannot delete the default experiment '0'. This is an internally reserved experiment."
+                .into(),
+        ));
     }
     let (from, deleted_time) = match stage {
         Lifecycle::Deleted => ("active", Some(now)),
         Lifecycle::Active => ("deleted", None),
     };
     if exp.lifecycle_stage == stage {
-        let what = if stage == Lifecycle::Deleted { "deleted" } else { "active" };
+        let what = if stage == Lifecycle::Deleted {
+            "deleted"
+        } else {
+            "active"
+        };
         return Err(Error::Invalid(format!(
             "Cannot {} experiment with id={id}: it is already {what}.",
-            if stage == Lifecycle::Deleted { "delete" } else { "restore" }
+            if stage == Lifecycle::Deleted {
+                "delete"
+            } else {
+                "restore"
+            }
         )));
     }
     tx.execute(
@@ -199,7 +232,9 @@ pub fn delete_tag(tx: &Write<'_>, id: i64, key: &str) -> Result<()> {
         params![id, key],
     )?;
     if n == 0 {
-        return Err(Error::NotFound(format!("No tag with name: {key} in experiment with id {id}")));
+        return Err(Error::NotFound(format!(
+            "No tag with name: {key} in experiment with id {id}"
+        )));
     }
     Ok(())
 }

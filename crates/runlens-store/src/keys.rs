@@ -9,7 +9,8 @@ pub fn intern(tx: &Write<'_>, name: &str) -> Result<i64> {
     if let Some(id) = lookup(tx, name)? {
         return Ok(id);
     }
-    tx.prepare_cached("INSERT INTO keys (name) VALUES (?1)")?.execute(params![name])?;
+    tx.prepare_cached("INSERT INTO keys (name) VALUES (?1)")?
+        .execute(params![name])?;
     Ok(tx.last_insert_rowid())
 }
 

@@ -111,7 +111,10 @@ pub struct KeyValue {
 impl KeyValue {
     /// Builds a pair.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> KeyValue {
-        KeyValue { key: key.into(), value: value.into() }
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -293,10 +296,22 @@ mod tests {
 
     #[test]
     fn special_floats_round_trip() {
-        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 1e-300, -5.5] {
+        for v in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            0.0,
+            1e-300,
+            -5.5,
+        ] {
             let (stored, kind) = encode_value(v);
             let back = decode_value(stored, kind);
-            assert_eq!(back.to_bits(), v.to_bits(), "{v} must come back bit for bit");
+            assert_eq!(
+                back.to_bits(),
+                v.to_bits(),
+                "{v} must come back bit for bit"
+            );
         }
     }
 }

@@ -41,15 +41,43 @@ pub(crate) fn info_from_row(r: &Row<'_>) -> rusqlite::Result<RunInfo> {
 
 /// Word lists for the names MLflow gives unnamed runs (`adjective-noun-123`).
 const ADJECTIVES: &[&str] = &[
-    "amazing", "bold", "brave", "bright", "calm", "clever", "crisp", "dapper", "eager", "fancy",
-    "gentle", "glamorous", "honest", "jolly", "keen", "lucky", "merciful", "nimble", "polite", "quick",
-    "quirky", "rare", "silent", "smiling", "sneaky", "stately", "sunny", "tasteful", "thundering", "wise",
+    "amazing",
+    "bold",
+    "brave",
+    "bright",
+    "calm",
+    "clever",
+    "crisp",
+    "dapper",
+    "eager",
+    "fancy",
+    "gentle",
+    "glamorous",
+    "honest",
+    "jolly",
+    "keen",
+    "lucky",
+    "merciful",
+    "nimble",
+    "polite",
+    "quick",
+    "quirky",
+    "rare",
+    "silent",
+    "smiling",
+    "sneaky",
+    "stately",
+    "sunny",
+    "tasteful",
+    "thundering",
+    "wise",
 ];
 const NOUNS: &[&str] = &[
-    "ant", "bass", "bat", "bear", "bee", "carp", "cat", "cod", "colt", "crab", "deer", "dog", "doe",
-    "donkey", "eel", "fawn", "finch", "fox", "goat", "hare", "hawk", "hen", "hog", "jay", "lamb",
-    "lark", "mole", "moth", "owl", "ox", "panda", "ram", "seal", "shrike", "slug", "snake", "sow",
-    "squid", "stag", "swan", "toad", "trout", "whale", "wolf", "worm", "wren", "yak", "zebra",
+    "ant", "bass", "bat", "bear", "bee", "carp", "cat", "cod", "colt", "crab", "deer", "dog",
+    "doe", "donkey", "eel", "fawn", "finch", "fox", "goat", "hare", "hawk", "hen", "hog", "jay",
+    "lamb", "lark", "mole", "moth", "owl", "ox", "panda", "ram", "seal", "shrike", "slug", "snake",
+    "sow", "squid", "stag", "swan", "toad", "trout", "whale", "wolf", "worm", "wren", "yak",
+    "zebra",
 ];
 
 fn generated_name(run_id: &str) -> String {
@@ -63,8 +91,14 @@ fn generated_name(run_id: &str) -> String {
 /// Creates a run in `RUNNING` state and returns it.
 pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
     let exp = experiments::require_active(tx, new.experiment_id)?;
-    let run_id = new.run_id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let tag_name = new.tags.iter().find(|t| t.key == "mlflow.runName").map(|t| t.value.clone());
+    let run_id = new
+        .run_id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let tag_name = new
+        .tags
+        .iter()
+        .find(|t| t.key == "mlflow.runName")
+        .map(|t| t.value.clone());
     if let Some(tag_name) = &tag_name {
         if !new.run_name.is_empty() && *tag_name != new.run_name {
             return Err(Error::Invalid(format!(
@@ -78,7 +112,11 @@ pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
     } else {
         tag_name.unwrap_or_else(|| generated_name(&run_id))
     };
-    let artifact_uri = format!("{}/{}/artifacts", exp.artifact_location.trim_end_matches('/'), run_id);
+    let artifact_uri = format!(
+        "{}/{}/artifacts",
+        exp.artifact_location.trim_end_matches('/'),
+        run_id
+    );
     let inserted = tx.execute(
         "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
          VALUES (?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6)
@@ -86,7 +124,9 @@ pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
         params![run_id, new.experiment_id, name, new.user_id, new.start_time, artifact_uri],
     )?;
     if inserted == 0 {
-        return Err(Error::AlreadyExists(format!("Run with id={run_id} already exists")));
+        return Err(Error::AlreadyExists(format!(
+            "Run with id={run_id} already exists"
+        )));
     }
     let handle = tx.last_insert_rowid();
     for tag in &new.tags {
@@ -121,10 +161,12 @@ pub fn active_handle(conn: &Read, run_id: &str) -> Result<i64> {
 
 /// The attributes of one run.
 pub fn info(conn: &Read, run_id: &str) -> Result<RunInfo> {
-    conn.prepare_cached(&format!("SELECT {INFO_COLUMNS} FROM runs r WHERE r.run_uuid = ?1"))?
-        .query_row(params![run_id], info_from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))
+    conn.prepare_cached(&format!(
+        "SELECT {INFO_COLUMNS} FROM runs r WHERE r.run_uuid = ?1"
+    ))?
+    .query_row(params![run_id], info_from_row)
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))
 }
 
 /// A whole run: attributes, latest metrics, params, tags, inputs, outputs.
@@ -138,7 +180,10 @@ pub fn get(conn: &Read, run_id: &str) -> Result<Run> {
 pub(crate) fn load(conn: &Read, handle: i64, info: RunInfo) -> Result<Run> {
     Ok(Run {
         info,
-        metrics: metrics::latest(conn, handle)?.into_iter().map(|s| s.latest).collect(),
+        metrics: metrics::latest(conn, handle)?
+            .into_iter()
+            .map(|s| s.latest)
+            .collect(),
         params: run_params::list(conn, handle)?,
         tags: tags::list(conn, handle)?,
         dataset_inputs: inputs::dataset_inputs(conn, handle)?,
@@ -162,13 +207,22 @@ pub struct RunUpdate {
 pub fn update(tx: &Write<'_>, run_id: &str, update: RunUpdate) -> Result<RunInfo> {
     let handle = active_handle(tx, run_id)?;
     if let Some(status) = update.status {
-        tx.execute("UPDATE runs SET status = ?2 WHERE id = ?1", params![handle, status.as_str()])?;
+        tx.execute(
+            "UPDATE runs SET status = ?2 WHERE id = ?1",
+            params![handle, status.as_str()],
+        )?;
     }
     if let Some(end) = update.end_time {
-        tx.execute("UPDATE runs SET end_time = ?2 WHERE id = ?1", params![handle, end])?;
+        tx.execute(
+            "UPDATE runs SET end_time = ?2 WHERE id = ?1",
+            params![handle, end],
+        )?;
     }
     if let Some(name) = update.run_name.filter(|n| !n.is_empty()) {
-        tx.execute("UPDATE runs SET name = ?2 WHERE id = ?1", params![handle, name])?;
+        tx.execute(
+            "UPDATE runs SET name = ?2 WHERE id = ?1",
+            params![handle, name],
+        )?;
         tags::set(tx, handle, "mlflow.runName", &name)?;
     }
     info(tx, run_id)
@@ -187,6 +241,7 @@ pub fn set_lifecycle(tx: &Write<'_>, run_id: &str, stage: Lifecycle, now: i64) -
 
 /// Renames a run when its `mlflow.runName` tag is set, as MLflow does.
 pub(crate) fn sync_name_from_tag(tx: &Write<'_>, handle: i64, name: &str) -> Result<()> {
-    tx.prepare_cached("UPDATE runs SET name = ?2 WHERE id = ?1")?.execute(params![handle, name])?;
+    tx.prepare_cached("UPDATE runs SET name = ?2 WHERE id = ?1")?
+        .execute(params![handle, name])?;
     Ok(())
 }

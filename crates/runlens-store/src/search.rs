@@ -85,7 +85,10 @@ fn string_cmp(sql: &mut Sql, column: &str, op: Op, value: &Value) {
             sql.push(")");
         }
         (Op::In | Op::NotIn, Value::List(items)) => {
-            sql.push(&format!("{column} {} (", if op == Op::In { "IN" } else { "NOT IN" }));
+            sql.push(&format!(
+                "{column} {} (",
+                if op == Op::In { "IN" } else { "NOT IN" }
+            ));
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -121,7 +124,9 @@ fn numeric_op(op: Op) -> &'static str {
 fn require_string(c: &Comparison, what: &str) -> Result<(), FilterError> {
     match (&c.value, c.op) {
         (Value::Str(_), _) | (Value::None, _) | (Value::List(_), _) => Ok(()),
-        (Value::Number(_, raw), _) => err(format!("Expected a quoted string value for {what} (e.g. 'my-value'). Got value {raw}")),
+        (Value::Number(_, raw), _) => err(format!(
+            "Expected a quoted string value for {what} (e.g. 'my-value'). Got value {raw}"
+        )),
     }
 }
 
@@ -134,13 +139,25 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                 return Err(FilterError(format!("IS NULL / IS NOT NULL is only supported for tags and params, not for 'metric' '{key}'")).into());
             }
             if !c.op.is_numeric() {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                return Err(FilterError(format!(
+                    "Invalid comparator '{}' not one of {NUMERIC_OPS}",
+                    c.op.as_str()
+                ))
+                .into());
             }
             let Value::Number(v, _) = &c.value else {
-                return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
+                return Err(FilterError(format!(
+                    "Expected numeric value type for metric. Found {}",
+                    c.value
+                ))
+                .into());
             };
             if v.is_nan() {
-                return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
+                return Err(FilterError(format!(
+                    "Expected numeric value type for metric. Found {}",
+                    c.value
+                ))
+                .into());
             }
             let key_id = keys::lookup(conn, key)?.unwrap_or(-1);
             sql.push("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.id AND m.key = ");
@@ -151,15 +168,29 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                 sql.arg(*v);
                 sql.push("))");
             } else {
-                sql.push(&format!(" AND m.kind != 1 AND m.value {} ", numeric_op(c.op)));
+                sql.push(&format!(
+                    " AND m.kind != 1 AND m.value {} ",
+                    numeric_op(c.op)
+                ));
                 sql.arg(*v);
                 sql.push(")");
             }
         }
         RunEntity::Param | RunEntity::Tag => {
-            let what = if entity == RunEntity::Param { "parameter" } else { "tag" };
-            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull) {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+            let what = if entity == RunEntity::Param {
+                "parameter"
+            } else {
+                "tag"
+            };
+            if !matches!(
+                c.op,
+                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull
+            ) {
+                return Err(FilterError(format!(
+                    "Invalid comparator '{}' not one of {STRING_OPS}",
+                    c.op.as_str()
+                ))
+                .into());
             }
             require_string(c, what)?;
             let (table, key_arg): (&str, SqlValue) = if entity == RunEntity::Param {
@@ -169,7 +200,9 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
             };
             let negate = c.op == Op::IsNull;
             sql.push(if negate { "NOT EXISTS" } else { "EXISTS" });
-            sql.push(&format!(" (SELECT 1 FROM {table} x WHERE x.run = r.id AND x.key = "));
+            sql.push(&format!(
+                " (SELECT 1 FROM {table} x WHERE x.run = r.id AND x.key = "
+            ));
             sql.arg(key_arg);
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
                 sql.push(" AND ");
@@ -184,13 +217,24 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
             }
             if numeric {
                 if !c.op.is_numeric() {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                    return Err(FilterError(format!(
+                        "Invalid comparator '{}' not one of {NUMERIC_OPS}",
+                        c.op.as_str()
+                    ))
+                    .into());
                 }
                 let Value::Number(v, raw) = &c.value else {
-                    return Err(FilterError(format!("Expected numeric value type for numeric attribute: {key}. Found {}", c.value)).into());
+                    return Err(FilterError(format!(
+                        "Expected numeric value type for numeric attribute: {key}. Found {}",
+                        c.value
+                    ))
+                    .into());
                 };
                 if v.is_nan() {
-                    return Err(FilterError(format!("Expected numeric value type for numeric attribute: {key}. Found {raw}")).into());
+                    return Err(FilterError(format!(
+                        "Expected numeric value type for numeric attribute: {key}. Found {raw}"
+                    ))
+                    .into());
                 }
                 sql.push(&format!("{column} {} ", numeric_op(c.op)));
                 sql.arg(*v);
@@ -198,8 +242,15 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                 if matches!(c.op, Op::In | Op::NotIn) && column != "r.run_uuid" {
                     return Err(FilterError("Only ['run_id'] attributes support comparison with a list of quoted string values.".into()).into());
                 }
-                if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+                if !matches!(
+                    c.op,
+                    Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
+                ) {
+                    return Err(FilterError(format!(
+                        "Invalid comparator '{}' not one of {STRING_OPS}",
+                        c.op.as_str()
+                    ))
+                    .into());
                 }
                 require_string(c, "attribute")?;
                 string_cmp(sql, column, c.op, &c.value);
@@ -217,7 +268,10 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                     .into())
                 }
             };
-            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+            if !matches!(
+                c.op,
+                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
+            ) {
                 return Err(FilterError(format!("Invalid comparator '{}' not one of '{{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}}'", c.op.as_str())).into());
             }
             require_string(c, "dataset")?;
@@ -233,11 +287,20 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     Ok(())
 }
 
-fn compile(conn: &Read, e: &Expr, sql: &mut Sql, clause: &dyn Fn(&Read, &Comparison, &mut Sql) -> Result<()>) -> Result<()> {
+fn compile(
+    conn: &Read,
+    e: &Expr,
+    sql: &mut Sql,
+    clause: &dyn Fn(&Read, &Comparison, &mut Sql) -> Result<()>,
+) -> Result<()> {
     match e {
         Expr::Cmp(c) => clause(conn, c, sql),
         Expr::And(parts) | Expr::Or(parts) => {
-            let joiner = if matches!(e, Expr::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(e, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             sql.push("(");
             for (i, p) in parts.iter().enumerate() {
                 if i > 0 {
@@ -268,7 +331,12 @@ pub struct RunQuery {
     pub limit: i64,
 }
 
-fn order_clauses(conn: &Read, order: &[OrderKey], joins: &mut Sql, out: &mut Vec<String>) -> Result<()> {
+fn order_clauses(
+    conn: &Read,
+    order: &[OrderKey],
+    joins: &mut Sql,
+    out: &mut Vec<String>,
+) -> Result<()> {
     let mut seen = HashSet::new();
     for (n, o) in order.iter().enumerate() {
         let dir = if o.ascending { "ASC" } else { "DESC" };
@@ -280,16 +348,22 @@ fn order_clauses(conn: &Read, order: &[OrderKey], joins: &mut Sql, out: &mut Vec
         match entity {
             RunEntity::Metric => {
                 let id = keys::lookup(conn, key)?.unwrap_or(-1);
-                joins.push(&format!(" LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
+                joins.push(&format!(
+                    " LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"
+                ));
                 out.push(format!("CASE WHEN o{n}.run IS NULL THEN 2 WHEN o{n}.kind = 1 THEN 1 ELSE 0 END, o{n}.value {dir}"));
             }
             RunEntity::Param => {
                 let id = keys::lookup(conn, key)?.unwrap_or(-1);
-                joins.push(&format!(" LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
+                joins.push(&format!(
+                    " LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"
+                ));
                 out.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
             }
             RunEntity::Tag => {
-                joins.push(&format!(" LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "));
+                joins.push(&format!(
+                    " LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "
+                ));
                 joins.arg(key.clone());
                 out.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
             }
@@ -302,7 +376,9 @@ fn order_clauses(conn: &Read, order: &[OrderKey], joins: &mut Sql, out: &mut Vec
                 out.push(format!("{column} IS NULL, {column} {dir}"));
             }
             RunEntity::Dataset => {
-                return Err(FilterError(format!("Invalid order_by entity '{}'", o.ident.entity)).into());
+                return Err(
+                    FilterError(format!("Invalid order_by entity '{}'", o.ident.entity)).into(),
+                );
             }
         }
     }
@@ -321,7 +397,10 @@ pub fn runs(conn: &Read, q: &RunQuery) -> Result<Page<Run>> {
         )?;
         items.push(runs::load(conn, h, info)?);
     }
-    Ok(Page { items, next_offset: handles.next_offset })
+    Ok(Page {
+        items,
+        next_offset: handles.next_offset,
+    })
 }
 
 /// Like [`runs`], but only the integer handles of the matching page (for compact views).
@@ -405,11 +484,22 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
     let Ident { entity, key } = &c.ident;
     match entity.as_str() {
         "tag" | "tags" => {
-            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull) {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+            if !matches!(
+                c.op,
+                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull
+            ) {
+                return Err(FilterError(format!(
+                    "Invalid comparator '{}' not one of {STRING_OPS}",
+                    c.op.as_str()
+                ))
+                .into());
             }
             require_string(c, "tag")?;
-            sql.push(if c.op == Op::IsNull { "NOT EXISTS" } else { "EXISTS" });
+            sql.push(if c.op == Op::IsNull {
+                "NOT EXISTS"
+            } else {
+                "EXISTS"
+            });
             sql.push(" (SELECT 1 FROM experiment_tags x WHERE x.experiment_id = e.experiment_id AND x.key = ");
             sql.arg(key.clone());
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
@@ -422,26 +512,42 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
             let (column, numeric) = experiment_attribute(key)?;
             if numeric {
                 if !c.op.is_numeric() {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                    return Err(FilterError(format!(
+                        "Invalid comparator '{}' not one of {NUMERIC_OPS}",
+                        c.op.as_str()
+                    ))
+                    .into());
                 }
                 let v = match &c.value {
                     Value::Number(v, _) if !v.is_nan() => *v,
                     // Experiment ids arrive quoted too (`experiment_id = '1'`).
-                    Value::Str(s) if s.parse::<f64>().is_ok() => s.parse::<f64>().unwrap_or_default(),
-                    other => return Err(FilterError(format!("Expected numeric value type for numeric attribute: {key}. Found {other}")).into()),
+                    Value::Str(s) if s.parse::<f64>().is_ok() => {
+                        s.parse::<f64>().unwrap_or_default()
+                    }
+                    other => return Err(FilterError(format!(
+                        "Expected numeric value type for numeric attribute: {key}. Found {other}"
+                    ))
+                    .into()),
                 };
                 sql.push(&format!("{column} {} ", numeric_op(c.op)));
                 sql.arg(v);
             } else {
                 if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike) {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+                    return Err(FilterError(format!(
+                        "Invalid comparator '{}' not one of {STRING_OPS}",
+                        c.op.as_str()
+                    ))
+                    .into());
                 }
                 require_string(c, "attribute")?;
                 string_cmp(sql, column, c.op, &c.value);
             }
         }
         other => {
-            return Err(FilterError(format!("Invalid entity type '{other}'. Valid values are ['tag', 'attribute']")).into());
+            return Err(FilterError(format!(
+                "Invalid entity type '{other}'. Valid values are ['tag', 'attribute']"
+            ))
+            .into());
         }
     }
     Ok(())
@@ -458,14 +564,24 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
     let mut order = Vec::new();
     let mut seen = HashSet::new();
     for o in &q.order_by {
-        if !matches!(o.ident.entity.as_str(), "" | "attribute" | "attributes" | "attr") {
+        if !matches!(
+            o.ident.entity.as_str(),
+            "" | "attribute" | "attributes" | "attr"
+        ) {
             return Err(FilterError(format!("Invalid order_by entity: {}", o.ident.entity)).into());
         }
         let (column, _) = experiment_attribute(&o.ident.key)?;
         if !seen.insert(column) {
-            return Err(FilterError(format!("`order_by` contains duplicate fields: {}", o.ident.key)).into());
+            return Err(FilterError(format!(
+                "`order_by` contains duplicate fields: {}",
+                o.ident.key
+            ))
+            .into());
         }
-        order.push(format!("{column} {}", if o.ascending { "ASC" } else { "DESC" }));
+        order.push(format!(
+            "{column} {}",
+            if o.ascending { "ASC" } else { "DESC" }
+        ));
     }
     // MLflow's SQL store: by default newest first; otherwise the given keys, then id descending.
     if q.order_by.is_empty() {
@@ -491,5 +607,8 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
     } else {
         None
     };
-    Ok(Page { items: experiments::get_many(conn, &ids)?, next_offset })
+    Ok(Page {
+        items: experiments::get_many(conn, &ids)?,
+        next_offset,
+    })
 }

@@ -1,0 +1,87 @@
+// The real desktop window (runlens-desktop) through tauri-driver and WebKitWebDriver, under
+// Xvfb. A run is logged into the window's own tracking server; the window must show it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, logRun, TARGET, tempDir, waitFor } from './lib.mjs';
+
+const DRIVER = 'http://127.0.0.1:4444';
+let driver;
+let session;
+
+async function wd(method, path, body) {
+  const resp = await fetch(`${DRIVER}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await resp.json();
+  if (!resp.ok) throw new Error(`${method} ${path}: ${resp.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+/** The text of every element matching `selector` (textContent: WebKitWebDriver's element
+ * text comes back empty under a window-manager-less Xvfb). */
+async function texts(selector) {
+  return wd('POST', `/session/${session}/execute/sync`, {
+    script: 'return Array.from(document.querySelectorAll(arguments[0])).map((e) => e.textContent.trim());',
+    args: [selector],
+  });
+}
+
+let port;
+
+before(async () => {
+  const data = tempDir('runlens-desktop-');
+  port = await freePort();
+  const bin = process.env.RUNLENS_DESKTOP_BIN ?? join(TARGET, 'debug', 'runlens-desktop');
+  driver = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', [], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, RUNLENS_DATA_DIR: data, RUNLENS_PORT: String(port) },
+  });
+  await waitFor('tauri-driver', async () => (await fetch(`${DRIVER}/status`)).ok, 20000);
+  const created = await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: bin } } },
+  });
+  session = created.sessionId;
+});
+
+after(async () => {
+  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
+  // SIGTERM, not SIGKILL: tauri-driver then frees its ports.
+  driver?.kill('SIGTERM');
+});
+
+test('the window shows an experiment logged into its tracking server', async () => {
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('the in-app tracking server', async () => (await fetch(`${base}/health`)).ok, 20000);
+  const name = `desktop e2e ${Date.now()}`;
+  await logRun(base, name, 'window-run', { lr: '0.5' });
+
+  const links = await waitFor('the experiment in the sidebar', async () => {
+    const names = await texts('[data-testid="experiment-list"] a');
+    return names.includes(name) ? names : null;
+  });
+  assert.ok(links.includes('Default'));
+
+  // Click the experiment's link in the sidebar.
+  const clicked = await wd('POST', `/session/${session}/execute/sync`, {
+    script: 'const a = Array.from(document.querySelectorAll(\'[data-testid="experiment-list"] a\')).find((e) => e.textContent.trim() === arguments[0]); if (a) a.click(); return !!a;',
+    args: [name],
+  });
+  assert.ok(clicked);
+  const rows = await waitFor('the run in the table', async () => {
+    const t = await texts('[data-testid="runs-table"] tbody tr');
+    return t.some((r) => r.includes('window-run')) ? t : null;
+  });
+  assert.equal(rows.length, 1);
+  const title = await texts('[data-testid="experiment-name"]');
+  assert.deepEqual(title, [name]);
+
+  await new Promise((r) => setTimeout(r, 300));
+  const png = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(process.env.SCREENSHOT_DIR ?? tempDir('runlens-shot-'), 'desktop.png'), Buffer.from(png, 'base64'));
+});

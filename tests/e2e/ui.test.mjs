@@ -1,0 +1,97 @@
+// The UI served by `runlens serve`, in Debian's Chromium through playwright-core.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { logRun, startServer, tempDir } from './lib.mjs';
+
+let server;
+let browser;
+let context;
+
+before(async () => {
+  server = await startServer();
+  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  browser = context;
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function openPage() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return { page, errors };
+}
+
+test('a run page shows the params that were logged', async () => {
+  const params = { lr: '0.001', optimizer: 'adam', 'note/x': '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">' };
+  const { experimentId, runId } = await logRun(server.url, 'playwright params', '<b>run-one</b>', params);
+  const { page, errors } = await openPage();
+  await page.goto(`${server.url}/#/experiments/${experimentId}/runs/${runId}`);
+  await page.getByTestId('run-name').waitFor();
+  assert.equal(await page.getByTestId('run-name').textContent(), '<b>run-one</b>', 'a run name renders as text');
+  const table = page.getByTestId('kv-params');
+  for (const [key, value] of Object.entries(params)) {
+    const row = table.locator('tr', { has: page.locator('th', { hasText: key }) });
+    assert.equal((await row.locator('td').textContent())?.trim(), value, `param ${key}`);
+  }
+  assert.equal(await page.evaluate(() => window.pwned), undefined, 'a param value with <script> renders as text');
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/run-page.png` : undefined });
+  await page.close();
+});
+
+test('an experiment page lists its runs, and MLflow 3 links open it too', async () => {
+  const { experimentId } = await logRun(server.url, 'playwright table', 'table-run', { a: '1' });
+  const { page, errors } = await openPage();
+  await page.goto(`${server.url}/#/experiments/${experimentId}/runs`);
+  await page.getByTestId('runs-table').waitFor();
+  assert.equal(await page.getByTestId('experiment-name').textContent(), 'playwright table');
+  assert.match(await page.getByTestId('runs-table').textContent(), /table-run/);
+  assert.match(await page.getByTestId('experiment-list').textContent(), /playwright table/);
+  // The table's run link leads to the run page.
+  await page.getByRole('link', { name: 'table-run' }).click();
+  await page.getByTestId('run-name').waitFor();
+  assert.match(page.url(), new RegExp(`#/experiments/${experimentId}/runs/[0-9a-f]{32}$`));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a filter error is shown inline, and unknown pages say so', async () => {
+  const { experimentId } = await logRun(server.url, 'playwright filter', 'f-run', { a: '1' });
+  const { page } = await openPage();
+  await page.goto(`${server.url}/#/experiments/${experimentId}`);
+  await page.getByTestId('runs-table').waitFor();
+  await page.getByLabel('Filter runs').fill('params.a = 1');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /Expected a quoted string value/);
+  await page.getByLabel('Filter runs').fill("params.a = '1'");
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('alert').waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('runs-table').textContent(), /f-run/);
+  await page.goto(`${server.url}/#/experiments/99999`);
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /Experiment not found/);
+  await page.close();
+});
+
+test('a run logged while the page is open appears without a reload', async () => {
+  const { experimentId } = await logRun(server.url, 'playwright live', 'first', { a: '1' });
+  const { page } = await openPage();
+  await page.goto(`${server.url}/#/experiments/${experimentId}`);
+  await page.getByTestId('runs-table').waitFor();
+  const { mlflow } = await import('./lib.mjs');
+  await mlflow(server.url, 'runs/create', { experiment_id: experimentId, run_name: 'arrived-live', start_time: Date.now() });
+  await page.getByRole('link', { name: 'arrived-live' }).waitFor({ timeout: 10000 });
+  await page.close();
+});
