@@ -12,7 +12,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # What Tauri needs to build, and what the tests drive (Xvfb, WebKitWebDriver, Chromium).
 BUILD_PKGS := pkg-config build-essential libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev \
 	libsoup-3.0-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libxdo-dev \
-	xdg-utils nodejs npm python3-venv
+	xdg-utils
 TEST_PKGS := xvfb xauth webkit2gtk-driver chromium imagemagick xdotool
 
 UI_SRC := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/package-lock.json
@@ -36,6 +36,7 @@ endef
 deps-build:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then rerun make." >&2; exit 1; }
 	$(call apt_install,$(BUILD_PKGS))
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
 
 deps-test: deps-build $(VENV)/.installed tests/e2e/node_modules/.installed
 	$(call apt_install,$(TEST_PKGS))
@@ -50,6 +51,7 @@ tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock
 	@touch $@
 
 $(VENV)/.installed:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check mlflow==3.17.2 pytest
 	@touch $@
