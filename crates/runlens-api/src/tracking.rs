@@ -832,9 +832,11 @@ pub fn get_metric_history(
     let id = run_id(req.run_id, req.run_uuid)?;
     let key = required_str(req.metric_key, "metric_key")?;
     let limit = match req.max_results {
-        Some(n) if n <= 0 => return Err(ApiError::invalid(format!(
+        Some(n) if n <= 0 => {
+            return Err(ApiError::invalid(format!(
             "Invalid value {n} for parameter 'max_results' supplied. It must be a positive integer"
-        ))),
+        )))
+        }
         Some(n) => n,
         None => i64::MAX / 2,
     };

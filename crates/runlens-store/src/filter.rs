@@ -413,9 +413,11 @@ impl Parser {
                 "<=" => Op::Le,
                 ">" => Op::Gt,
                 ">=" => Op::Ge,
-                other => return err(format!(
+                other => {
+                    return err(format!(
                     "Invalid comparator '{other}' not one of '{{'<=', '=', '>=', '<', '!=', '>'}}'"
-                )),
+                ))
+                }
             },
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("like") => Op::Like,
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("ilike") => Op::ILike,

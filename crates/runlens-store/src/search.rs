@@ -524,10 +524,12 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
                     Value::Str(s) if s.parse::<f64>().is_ok() => {
                         s.parse::<f64>().unwrap_or_default()
                     }
-                    other => return Err(FilterError(format!(
+                    other => {
+                        return Err(FilterError(format!(
                         "Expected numeric value type for numeric attribute: {key}. Found {other}"
                     ))
-                    .into()),
+                        .into())
+                    }
                 };
                 sql.push(&format!("{column} {} ", numeric_op(c.op)));
                 sql.arg(v);
