@@ -35,6 +35,10 @@ enum Command {
         /// Port to bind
         #[arg(long, default_value_t = runlens_api::DEFAULT_PORT)]
         port: u16,
+        /// Also answer requests addressed to this host name (repeatable); loopback names and
+        /// the bound address are always allowed
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
     },
     /// Sync with a team's MLflow tracking server
     Sync {
@@ -79,7 +83,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
     match cli.command {
-        Command::Serve { host, port } => serve(data_dir, SocketAddr::new(host, port)),
+        Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
         Command::Import { .. } | Command::Sync { .. } | Command::Chart { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
@@ -87,7 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
+fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {
     let store = runlens_api::open_store(&data_dir)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -109,6 +113,7 @@ fn serve(data_dir: PathBuf, addr: SocketAddr) -> anyhow::Result<ExitCode> {
         runlens_server::serve(
             Arc::new(store),
             addr,
+            runlens_server::Config { allowed_hosts },
             |bound| {
                 // Not println!: a closed stdout must not take the server down.
                 let mut out = std::io::stdout();

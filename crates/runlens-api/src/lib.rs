@@ -8,8 +8,11 @@
 //!
 //! Invariant: errors leave here as [`ApiError`] (`{error_code, message}`), never as a panic.
 
+pub mod artifacts;
 pub mod error;
+pub mod logged_models;
 pub mod paging;
+pub mod registry;
 pub mod tracking;
 pub mod validate;
 pub mod wire;
@@ -69,10 +72,13 @@ pub enum Method {
     Delete,
 }
 
-/// One operation: its path under `/api/2.0/`, methods, and the type-erased call.
+/// One operation: its unique name, its HTTP path under `/api/<version>/` (segments in braces
+/// are taken from the path), methods, and the type-erased call.
 pub struct Op {
-    /// E.g. `mlflow/runs/create`.
+    /// Unique name, e.g. `mlflow/runs/create` (the UI and Tauri call operations by name).
     pub name: &'static str,
+    /// HTTP path under `/api/2.0/`, e.g. `mlflow/logged-models/{model_id}`.
+    pub path: &'static str,
     /// Methods it answers to over HTTP.
     pub methods: &'static [Method],
     /// Decodes the request, runs the operation, encodes the answer.
@@ -81,11 +87,7 @@ pub struct Op {
 
 /// Decodes a request, naming the offending field in the error.
 fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
-    let args = if args.is_null() {
-        serde_json::Value::Object(Default::default())
-    } else {
-        args
-    };
+    let args = if args.is_null() { serde_json::Value::Object(Default::default()) } else { args };
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -98,25 +100,23 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
 }
 
 fn encode<T: Serialize>(resp: T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(resp).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InternalError,
-            format!("encoding the answer failed: {e}"),
-        )
-    })
+    serde_json::to_value(resp).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("encoding the answer failed: {e}")))
 }
 
 macro_rules! ops {
-    ($( $name:literal [$($method:ident),+] => $f:path ),* $(,)?) => {
-        /// Every operation, by MLflow path.
+    ($( $name:literal $(@ $path:literal)? [$($method:ident),+] => $f:path ),* $(,)?) => {
+        /// Every operation.
         pub static OPS: &[Op] = &[
             $( Op {
                 name: $name,
+                path: ops!(@path $name $(, $path)?),
                 methods: &[$(Method::$method),+],
                 call: |store, args| encode($f(store, decode(args)?)?),
             } ),*
         ];
     };
+    (@path $name:literal) => { $name };
+    (@path $name:literal, $path:literal) => { $path };
 }
 
 ops! {
@@ -143,8 +143,41 @@ ops! {
     "mlflow/runs/log-inputs" [Post] => tracking::log_inputs,
     "mlflow/runs/outputs" [Post] => tracking::log_outputs,
     "mlflow/metrics/get-history" [Get] => tracking::get_metric_history,
-    // Runlens's own: the UI's run search, with OR and parentheses.
+    "mlflow/metrics/get-history-bulk-interval" [Get] => tracking::get_metric_history_bulk_interval,
+    "mlflow/artifacts/list" [Get] => artifacts::list_artifacts,
+    "mlflow-artifacts/artifacts/list" @ "mlflow-artifacts/artifacts" [Get] => artifacts::proxy_list,
+    "mlflow/logged-models/create" @ "mlflow/logged-models" [Post] => logged_models::create_logged_model,
+    "mlflow/logged-models/search" [Post] => logged_models::search_logged_models,
+    "mlflow/logged-models/get" @ "mlflow/logged-models/{model_id}" [Get] => logged_models::get_logged_model,
+    "mlflow/logged-models/finalize" @ "mlflow/logged-models/{model_id}" [Patch] => logged_models::finalize_logged_model,
+    "mlflow/logged-models/delete" @ "mlflow/logged-models/{model_id}" [Delete] => logged_models::delete_logged_model,
+    "mlflow/logged-models/set-tags" @ "mlflow/logged-models/{model_id}/tags" [Patch] => logged_models::set_logged_model_tags,
+    "mlflow/logged-models/delete-tag" @ "mlflow/logged-models/{model_id}/tags/{tag_key}" [Delete] => logged_models::delete_logged_model_tag,
+    "mlflow/logged-models/log-params" @ "mlflow/logged-models/{model_id}/params" [Post] => logged_models::log_logged_model_params,
+    "mlflow/registered-models/create" [Post] => registry::create_registered_model,
+    "mlflow/registered-models/get" [Get] => registry::get_registered_model,
+    "mlflow/registered-models/rename" [Post] => registry::rename_registered_model,
+    "mlflow/registered-models/update" [Patch] => registry::update_registered_model,
+    "mlflow/registered-models/delete" [Delete] => registry::delete_registered_model,
+    "mlflow/registered-models/search" [Get] => registry::search_registered_models,
+    "mlflow/registered-models/set-tag" [Post] => registry::set_registered_model_tag,
+    "mlflow/registered-models/delete-tag" [Delete] => registry::delete_registered_model_tag,
+    "mlflow/registered-models/get-latest-versions" [Post, Get] => registry::get_latest_versions,
+    "mlflow/registered-models/alias/set" @ "mlflow/registered-models/alias" [Post] => registry::set_registered_model_alias,
+    "mlflow/registered-models/alias/get" @ "mlflow/registered-models/alias" [Get] => registry::get_model_version_by_alias,
+    "mlflow/registered-models/alias/delete" @ "mlflow/registered-models/alias" [Delete] => registry::delete_registered_model_alias,
+    "mlflow/model-versions/create" [Post] => registry::create_model_version,
+    "mlflow/model-versions/get" [Get] => registry::get_model_version,
+    "mlflow/model-versions/update" [Patch] => registry::update_model_version,
+    "mlflow/model-versions/delete" [Delete] => registry::delete_model_version,
+    "mlflow/model-versions/search" [Get] => registry::search_model_versions,
+    "mlflow/model-versions/set-tag" [Post] => registry::set_model_version_tag,
+    "mlflow/model-versions/delete-tag" [Delete] => registry::delete_model_version_tag,
+    "mlflow/model-versions/transition-stage" [Post] => registry::transition_model_version_stage,
+    "mlflow/model-versions/get-download-uri" [Get] => registry::get_model_version_download_uri,
+    // Runlens's own: the UI's run search (with OR and parentheses) and the registry history.
     "runlens/runs/search" [Post] => tracking::search_runs_extended,
+    "runlens/registered-models/history" [Get] => registry::registry_history,
 }
 
 /// Looks an operation up by name.
@@ -152,13 +185,65 @@ pub fn op(name: &str) -> Option<&'static Op> {
     OPS.iter().find(|o| o.name == name)
 }
 
+/// Why an HTTP path found no operation.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RouteError {
+    /// No operation has this path.
+    NotFound,
+    /// Operations have this path, but not for this method.
+    MethodNotAllowed,
+}
+
+/// The values of an operation's `{segments}`, by name.
+pub type PathParams = Vec<(&'static str, String)>;
+
+/// Finds the operation for an HTTP path (under `/api/<version>/`) and method, with the
+/// values of its `{segments}` as JSON fields.
+pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), RouteError> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut path_matched = false;
+    for op in OPS {
+        let pattern: Vec<&str> = op.path.split('/').collect();
+        if pattern.len() != parts.len() {
+            continue;
+        }
+        let mut captured = Vec::new();
+        let matches = pattern.iter().zip(&parts).all(|(p, actual)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => {
+                captured.push((name, (*actual).to_string()));
+                !actual.is_empty()
+            }
+            None => p == actual,
+        });
+        if !matches {
+            continue;
+        }
+        path_matched = true;
+        if op.methods.contains(&method) {
+            return Ok((op, captured));
+        }
+    }
+    Err(if path_matched { RouteError::MethodNotAllowed } else { RouteError::NotFound })
+}
+
 /// Runs the named operation on a JSON request. An unknown name is `ENDPOINT_NOT_FOUND`.
 pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<serde_json::Value> {
     match op(name) {
         Some(op) => (op.call)(store, args),
-        None => Err(ApiError::new(
-            ErrorCode::EndpointNotFound,
-            format!("No operation named '{name}'"),
-        )),
+        None => Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'"))),
     }
+}
+
+/// `GET /api/3.0/mlflow/server-info`, as MLflow 3.17.2's server answers it.
+pub fn server_info() -> serde_json::Value {
+    serde_json::json!({
+        "features_enabled": {"gateway": false},
+        "multipart_downloads_enabled": false,
+        "multipart_uploads_enabled": false,
+        "presigned_upload_model_id_supported": false,
+        "presigned_upload_run_id_supported": false,
+        "store_type": "SqlStore",
+        "trace_archival_enabled": false,
+        "workspaces_enabled": false
+    })
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use runlens_store::filter::{self, Dialect};
 use runlens_store::search::{ExperimentQuery, RunQuery};
 use runlens_store::{
-    experiments, inputs, metrics, params, runs, search, tags, Lifecycle, RunStatus, Store, ViewType,
+    experiments, inputs, logged_models, metrics, params, runs, search, tags, Lifecycle, RunStatus, Store, ViewType,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -587,7 +587,8 @@ pub fn log_metric(store: &Store, req: LogMetric) -> ApiResult<Empty> {
     })?;
     store.write(|tx| {
         let run = runs::active_handle(tx, &id)?;
-        metrics::log(tx, run, std::slice::from_ref(&point))
+        metrics::log(tx, run, std::slice::from_ref(&point))?;
+        logged_models::link_metrics(tx, &id, std::slice::from_ref(&point))
     })?;
     Ok(Empty {})
 }
@@ -708,6 +709,7 @@ pub fn log_batch(store: &Store, req: LogBatch) -> ApiResult<Empty> {
             params::log(tx, run, &id, &p.key, &p.value)?;
         }
         metrics::log(tx, run, &points)?;
+        logged_models::link_metrics(tx, &id, &points)?;
         for t in &req.tags {
             tags::set(tx, run, &t.key, &t.value)?;
         }
@@ -849,4 +851,66 @@ pub fn get_metric_history(
         metrics: page.items.into_iter().map(Metric::from).collect(),
         next_page_token: page.next_offset.map(paging::encode),
     })
+}
+
+/// `metrics/get-history-bulk-interval`.
+#[derive(Debug, Deserialize)]
+pub struct GetHistoryBulkInterval {
+    /// Runs.
+    #[serde(default, deserialize_with = "list")]
+    pub run_ids: Vec<String>,
+    /// Key.
+    pub metric_key: Option<String>,
+    /// First step (inclusive).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub start_step: Option<i64>,
+    /// Last step (inclusive).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub end_step: Option<i64>,
+    /// Points per run (default 320, at most 1000... as MLflow).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub max_results: Option<i64>,
+}
+
+/// Points of several runs, each run sampled to at most `max_results` evenly spaced steps
+/// (its first and last step always kept).
+pub fn get_metric_history_bulk_interval(store: &Store, req: GetHistoryBulkInterval) -> ApiResult<GetMetricHistoryResponse> {
+    let key = required_str(req.metric_key, "metric_key")?;
+    if req.run_ids.is_empty() {
+        return Err(ApiError::missing("run_ids"));
+    }
+    if req.run_ids.len() > 100 {
+        return Err(ApiError::invalid("GetMetricHistoryBulkInterval request must specify at most 100 run_ids."));
+    }
+    let max = validate::max_results(req.max_results, 320, 1000)?;
+    let start = req.start_step.unwrap_or(i64::MIN);
+    let end = req.end_step.unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    store.read(|c| {
+        for run_id in &req.run_ids {
+            let run = runs::handle(c, run_id)?;
+            let all = metrics::history(c, run, &key, 0, i64::MAX / 2)?.items;
+            let mut points: Vec<_> = all.into_iter().filter(|m| m.step >= start && m.step <= end).collect();
+            points.sort_by_key(|m| (m.step, m.timestamp));
+            let mut steps: Vec<i64> = points.iter().map(|m| m.step).collect();
+            steps.dedup();
+            let keep: std::collections::HashSet<i64> = if steps.len() as i64 <= max {
+                steps.iter().copied().collect()
+            } else {
+                let n = steps.len();
+                let mut keep: std::collections::HashSet<i64> =
+                    (0..max as usize).map(|i| steps[i * (n - 1) / (max as usize - 1).max(1)]).collect();
+                keep.insert(steps[0]);
+                keep.insert(steps[n - 1]);
+                keep
+            };
+            for m in points.into_iter().filter(|m| keep.contains(&m.step)) {
+                let mut wire = Metric::from(m);
+                wire.run_id = Some(run_id.clone());
+                out.push(wire);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(GetMetricHistoryResponse { metrics: out, next_page_token: None })
 }

@@ -1,15 +1,21 @@
 //! The Runlens HTTP transport (axum).
 //!
-//! - `GET /health`, `GET /version`;
-//! - every [`runlens_api::OPS`] operation under `/api/2.0/<name>` and `/ajax-api/2.0/<name>`
-//!   (MLflow's paths; Runlens's own operations live under the `runlens/` name);
-//! - `POST /-/call/<name>`: the UI's own route, any operation with a JSON body (the HTTP twin
-//!   of the desktop app's `call` command);
-//! - the built UI (`ui/dist`, embedded in release builds) at `/`.
+//! - `GET /health`, `GET /version`, `GET /api/3.0/mlflow/server-info`;
+//! - every [`runlens_api::OPS`] operation at its MLflow path under `/api/2.0/` and
+//!   `/ajax-api/2.0/` (GET reads the query string, other methods a JSON body);
+//! - the artifact proxy: `GET|PUT|DELETE /api/2.0/mlflow-artifacts/artifacts/<path>`, streamed;
+//! - `/get-artifact` and `/model-versions/get-artifact` (downloads for the UI);
+//! - `POST /-/call/<name>`: the UI's own route, any operation by name (the HTTP twin of the
+//!   desktop app's `call` command);
+//! - the built UI at `/`.
 //!
-//! Invariant: no logic lives here. A handler turns the query string or JSON body into a
-//! JSON value, hands it to [`runlens_api::call`] on a blocking thread, and writes back what
-//! it returns, with the HTTP status of the error code.
+//! Invariant: no logic lives here. A handler turns the request into a JSON value (or, for
+//! artifact bodies, a path the API crate resolved) and hands it to the API crate. The
+//! [`guard`] middleware refuses foreign Hosts (DNS rebinding), cross-site writes and
+//! oversized bodies before any handler runs.
+
+mod artifacts;
+mod guard;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +26,9 @@ use axum::http::{header, HeaderValue, Method as HttpMethod, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
-use runlens_api::{ApiError, ErrorCode, Method, Store};
+use runlens_api::{ApiError, ErrorCode, Method, RouteError, Store};
+
+pub use guard::Config;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -29,42 +37,55 @@ pub struct AppState {
     pub store: Arc<Store>,
 }
 
-/// Largest request body the API accepts (MLflow's batch limit is 1 MB; artifacts stream
-/// separately).
+/// Largest JSON request body (MLflow's batch limit is 1 MB; artifacts stream separately and
+/// have no limit but the disk).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// The MLflow version whose REST API Runlens speaks.
 pub const MLFLOW_VERSION: &str = "3.17.2";
 
-/// Builds the whole router. Tests call it with `oneshot`, no socket needed.
+/// The router with the default [`Config`] (loopback Hosts only).
 pub fn router(store: Arc<Store>) -> Router {
+    router_with(store, Config::default())
+}
+
+/// Builds the whole router. Tests call it with `oneshot`, no socket needed.
+pub fn router_with(store: Arc<Store>, config: Config) -> Router {
     let state = AppState { store };
-    Router::new()
-        .route("/health", get(|| async { "OK" }))
-        .route("/version", get(|| async { MLFLOW_VERSION }))
+    let api = Router::new()
         .route("/api/2.0/{*op}", any(api))
         .route("/ajax-api/2.0/{*op}", any(api))
         .route("/-/call/{*op}", post(ui_call))
+        .layer(DefaultBodyLimit::max(MAX_BODY));
+    let files = Router::new()
+        .route("/api/2.0/mlflow-artifacts/artifacts/{*path}", any(artifacts::proxy))
+        .route("/ajax-api/2.0/mlflow-artifacts/artifacts/{*path}", any(artifacts::proxy))
+        .route("/get-artifact", get(artifacts::run_artifact))
+        .route("/ajax-api/2.0/mlflow/get-artifact", get(artifacts::run_artifact))
+        .route("/model-versions/get-artifact", get(artifacts::version_artifact))
+        .route("/ajax-api/2.0/mlflow/model-versions/get-artifact", get(artifacts::version_artifact))
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/health", get(|| async { "OK" }))
+        .route("/version", get(|| async { MLFLOW_VERSION }))
+        .route("/api/3.0/mlflow/server-info", get(|| async { axum::Json(runlens_api::server_info()) }))
+        .route("/ajax-api/3.0/mlflow/server-info", get(|| async { axum::Json(runlens_api::server_info()) }))
+        .merge(api)
+        .merge(files)
         .fallback(get(ui))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(config), guard::guard))
         .with_state(state)
 }
 
-fn error_response(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.error_code.http_status())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+pub(crate) fn error_response(e: ApiError) -> Response {
+    let status = StatusCode::from_u16(e.error_code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(e)).into_response()
 }
 
 /// Turns a query string into a JSON object; a repeated key becomes a list.
-fn query_to_json(query: Option<&str>) -> Result<serde_json::Value, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("Malformed query string: {e}"),
-            )
-        })?;
+pub(crate) fn query_to_json(query: Option<&str>) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("Malformed query string: {e}")))?;
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {
         match map.get_mut(&k) {
@@ -78,41 +99,27 @@ fn query_to_json(query: Option<&str>) -> Result<serde_json::Value, ApiError> {
             }
         }
     }
-    Ok(serde_json::Value::Object(map))
+    Ok(map)
 }
 
-fn body_to_json(body: &Bytes) -> Result<serde_json::Value, ApiError> {
+fn body_to_json(body: &Bytes) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(serde_json::Value::Object(Default::default()));
+        return Ok(Default::default());
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::BadRequest,
-            format!("Malformed JSON in request body: {e}"),
-        )
-    })?;
-    if !value.is_object() {
-        return Err(ApiError::new(
-            ErrorCode::BadRequest,
-            "The request body must be a JSON object",
-        ));
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::new(ErrorCode::BadRequest, "The request body must be a JSON object")),
+        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON in request body: {e}"))),
     }
-    Ok(value)
 }
 
 async fn api(
     State(state): State<AppState>,
-    Path(op): Path<String>,
+    Path(path): Path<String>,
     method: HttpMethod,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let Some(found) = runlens_api::op(&op) else {
-        return error_response(ApiError::new(
-            ErrorCode::EndpointNotFound,
-            format!("No API endpoint at /api/2.0/{op}"),
-        ));
-    };
     let wanted = match method {
         HttpMethod::GET => Method::Get,
         HttpMethod::POST => Method::Post,
@@ -120,19 +127,22 @@ async fn api(
         HttpMethod::DELETE => Method::Delete,
         _ => return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response(),
     };
-    if !found.methods.contains(&wanted) {
-        return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response();
-    }
-    let args = if wanted == Method::Get {
-        query_to_json(query.as_deref())
-    } else {
-        body_to_json(&body)
+    let (op, captured) = match runlens_api::route(&path, wanted) {
+        Ok(found) => found,
+        Err(RouteError::NotFound) => {
+            return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No API endpoint at /api/2.0/{path}")))
+        }
+        Err(RouteError::MethodNotAllowed) => return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response(),
     };
-    let args = match args {
+    let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { body_to_json(&body) };
+    let mut args = match args {
         Ok(a) => a,
         Err(e) => return error_response(e),
     };
-    run_op(state, op, args).await
+    for (name, value) in captured {
+        args.insert(name.to_string(), value.into());
+    }
+    run_op(state, op.name, serde_json::Value::Object(args)).await
 }
 
 /// The UI's route: every operation by name, JSON body in, JSON out, whatever its MLflow
@@ -142,22 +152,21 @@ async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: By
         Ok(a) => a,
         Err(e) => return error_response(e),
     };
-    run_op(state, op, args).await
+    let Some(op) = runlens_api::op(&op) else {
+        return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{op}'")));
+    };
+    run_op(state, op.name, serde_json::Value::Object(args)).await
 }
 
-async fn run_op(state: AppState, op: String, args: serde_json::Value) -> Response {
+async fn run_op(state: AppState, op: &'static str, args: serde_json::Value) -> Response {
     let store = state.store.clone();
-    let name = op.clone();
-    let result = tokio::task::spawn_blocking(move || runlens_api::call(&store, &name, args)).await;
+    let result = tokio::task::spawn_blocking(move || runlens_api::call(&store, op, args)).await;
     match result {
         Ok(Ok(value)) => axum::Json(value).into_response(),
         Ok(Err(e)) => error_response(e),
         Err(join) => {
             tracing::error!("operation {op} failed: {join}");
-            error_response(ApiError::new(
-                ErrorCode::InternalError,
-                format!("The operation {op} failed unexpectedly"),
-            ))
+            error_response(ApiError::new(ErrorCode::InternalError, format!("The operation {op} failed unexpectedly")))
         }
     }
 }
@@ -166,6 +175,9 @@ async fn run_op(state: AppState, op: String, args: serde_json::Value) -> Respons
 #[folder = "../../ui/dist/"]
 struct UiAssets;
 
+/// The CSP of the UI's pages: no inline or foreign scripts, no framing, no plugins.
+const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+
 async fn ui(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let (file, path) = match UiAssets::get(path) {
@@ -173,13 +185,7 @@ async fn ui(uri: Uri) -> Response {
         // Every other path is the app: its routes live in the hash.
         _ => match UiAssets::get("index.html") {
             Some(f) => (f, "index.html"),
-            None => {
-                return (
-                    StatusCode::NOT_FOUND,
-                    "The UI is not built: run `make build`.",
-                )
-                    .into_response()
-            }
+            None => return (StatusCode::NOT_FOUND, "The UI is not built: run `make build`.").into_response(),
         },
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
@@ -187,30 +193,27 @@ async fn ui(uri: Uri) -> Response {
     if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    resp.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'",
-        ),
-    );
-    resp.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     resp
 }
 
-/// Binds `addr` and serves until `shutdown` resolves. Returns the bound address through
-/// `on_bound` (useful with port 0).
+/// Binds `addr` and serves until `shutdown` resolves, calling `on_bound` with the bound
+/// address (useful with port 0). Hosts other than loopback are accepted only when bound to
+/// a non-loopback address (its own address) or listed in `config`.
 pub async fn serve(
     store: Arc<Store>,
     addr: SocketAddr,
+    mut config: Config,
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    on_bound(listener.local_addr()?);
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() && !bound.ip().is_unspecified() {
+        config.allowed_hosts.push(bound.ip().to_string());
+    }
+    on_bound(bound);
+    axum::serve(listener, router_with(store, config)).with_graceful_shutdown(shutdown).await
 }

@@ -614,3 +614,327 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
         next_offset,
     })
 }
+
+/// The tag MLflow's client adds to every registry search (`… AND tag.`mlflow.prompt.is_prompt` != 'true'`):
+/// models without the tag must match, so `!=` on it means "not tagged as a prompt".
+const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";
+
+/// A registry tag clause over `table` (tags keyed by `on`).
+fn registry_tag_clause(c: &Comparison, table: &str, on: &str, sql: &mut Sql) -> Result<()> {
+    if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike) {
+        return Err(FilterError(format!("Invalid comparator for tag: {}", c.op.as_str())).into());
+    }
+    require_string(c, "tag")?;
+    if c.op == Op::Ne && c.ident.key == PROMPT_TAG {
+        sql.push(&format!("NOT EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
+        sql.arg(c.ident.key.clone());
+        sql.push(" AND ");
+        string_cmp(sql, "x.value", Op::Eq, &c.value);
+        sql.push(")");
+        return Ok(());
+    }
+    sql.push(&format!("EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
+    sql.arg(c.ident.key.clone());
+    sql.push(" AND ");
+    string_cmp(sql, "x.value", c.op, &c.value);
+    sql.push(")");
+    Ok(())
+}
+
+/// A registered-model or model-version search.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryQuery {
+    /// The parsed filter, if any.
+    pub filter: Option<Expr>,
+    /// Sort keys.
+    pub order_by: Vec<OrderKey>,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+}
+
+fn is_tag_entity(e: &str) -> bool {
+    matches!(e, "tag" | "tags")
+}
+
+fn is_attribute_entity(e: &str) -> bool {
+    matches!(e, "" | "attribute" | "attributes" | "attr")
+}
+
+fn model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
+    if is_tag_entity(&c.ident.entity) {
+        return registry_tag_clause(c, "registered_model_tags", "x.name = m.name", sql);
+    }
+    if !is_attribute_entity(&c.ident.entity) {
+        return Err(FilterError(format!("Invalid entity type '{}'. Valid values are ['tag', 'attribute']", c.ident.entity)).into());
+    }
+    if c.ident.key != "name" {
+        return Err(FilterError(format!("Invalid attribute name: {}", c.ident.key)).into());
+    }
+    if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+        return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+    }
+    require_string(c, "attribute")?;
+    string_cmp(sql, "m.name", c.op, &c.value);
+    Ok(())
+}
+
+fn registry_order(
+    order: &[OrderKey],
+    columns: &dyn Fn(&str) -> Option<&'static str>,
+    default: &[&str],
+) -> Result<Vec<String>> {
+    if order.is_empty() {
+        return Ok(default.iter().map(|s| s.to_string()).collect());
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for o in order {
+        let column = (is_attribute_entity(&o.ident.entity))
+            .then(|| columns(&o.ident.key))
+            .flatten()
+            .ok_or_else(|| FilterError(format!("Invalid order by key: {}", o.ident.key)))?;
+        if !seen.insert(column) {
+            return Err(FilterError(format!("`order_by` contains duplicate fields: {}", o.ident.key)).into());
+        }
+        out.push(format!("{column} {}", if o.ascending { "ASC" } else { "DESC" }));
+    }
+    Ok(out)
+}
+
+fn page_of<T>(mut items: Vec<T>, offset: i64, limit: i64) -> Page<T> {
+    let next_offset = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        Some(offset + limit)
+    } else {
+        None
+    };
+    Page { items, next_offset }
+}
+
+/// Searches registered models (default order: name).
+pub fn registered_models(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::RegisteredModel>> {
+    let mut where_ = Sql::default();
+    where_.push("1");
+    if let Some(f) = &q.filter {
+        where_.push(" AND ");
+        compile(conn, f, &mut where_, &model_clause)?;
+    }
+    let mut order = registry_order(
+        &q.order_by,
+        &|k| match k {
+            "name" => Some("m.name"),
+            "creation_timestamp" | "timestamp" => Some("m.creation_time"),
+            "last_updated_timestamp" => Some("m.last_updated_time"),
+            _ => None,
+        },
+        &["m.name ASC"],
+    )?;
+    order.push("m.name ASC".into());
+    let text = format!("SELECT m.name FROM registered_models m WHERE {} ORDER BY {} LIMIT ? OFFSET ?", where_.text, order.join(", "));
+    let mut args = where_.args;
+    args.push(SqlValue::Integer(q.limit + 1));
+    args.push(SqlValue::Integer(q.offset));
+    let names: Vec<String> =
+        conn.prepare(&text)?.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let page = page_of(names, q.offset, q.limit);
+    Ok(Page { items: crate::registry::load_models(conn, &page.items)?, next_offset: page.next_offset })
+}
+
+fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
+    if is_tag_entity(&c.ident.entity) {
+        return registry_tag_clause(c, "model_version_tags", "x.name = v.name AND x.version = v.version", sql);
+    }
+    if !is_attribute_entity(&c.ident.entity) {
+        return Err(FilterError(format!("Invalid entity type '{}'. Valid values are ['tag', 'attribute']", c.ident.entity)).into());
+    }
+    let key = c.ident.key.as_str();
+    match key {
+        "version_number" => {
+            if !c.op.is_numeric() {
+                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+            }
+            let v = match &c.value {
+                Value::Number(v, _) if !v.is_nan() => *v,
+                Value::Str(s) if s.parse::<f64>().is_ok() => s.parse::<f64>().unwrap_or_default(),
+                other => return Err(FilterError(format!("Expected numeric value for version_number. Found {other}")).into()),
+            };
+            sql.push(&format!("v.version {} ", numeric_op(c.op)));
+            sql.arg(v);
+        }
+        "name" | "run_id" | "source_path" | "source" => {
+            let column = match key {
+                "name" => "v.name",
+                "run_id" => "v.run_id",
+                _ => "v.source",
+            };
+            let allowed = match key {
+                "run_id" => matches!(c.op, Op::Eq | Op::Ne | Op::In | Op::NotIn),
+                "name" => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn),
+                _ => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike),
+            };
+            if !allowed {
+                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+            }
+            require_string(c, "attribute")?;
+            string_cmp(sql, column, c.op, &c.value);
+        }
+        other => return Err(FilterError(format!("Invalid attribute name: {other}")).into()),
+    }
+    Ok(())
+}
+
+/// Searches model versions (default order: last updated first, then name, then version).
+pub fn model_versions(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::ModelVersion>> {
+    let mut where_ = Sql::default();
+    where_.push("1");
+    if let Some(f) = &q.filter {
+        where_.push(" AND ");
+        compile(conn, f, &mut where_, &version_clause)?;
+    }
+    let mut order = registry_order(
+        &q.order_by,
+        &|k| match k {
+            "name" => Some("v.name"),
+            "version_number" => Some("v.version"),
+            "creation_timestamp" | "timestamp" => Some("v.creation_time"),
+            "last_updated_timestamp" => Some("v.last_updated_time"),
+            _ => None,
+        },
+        &["v.last_updated_time DESC", "v.name ASC", "v.version DESC"],
+    )?;
+    order.push("v.name ASC".into());
+    order.push("v.version DESC".into());
+    let text = format!(
+        "SELECT v.name, v.version FROM model_versions v WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+        where_.text,
+        order.join(", ")
+    );
+    let mut args = where_.args;
+    args.push(SqlValue::Integer(q.limit + 1));
+    args.push(SqlValue::Integer(q.offset));
+    let keys: Vec<(String, i64)> = conn
+        .prepare(&text)?
+        .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let page = page_of(keys, q.offset, q.limit);
+    Ok(Page { items: crate::registry::load_versions(conn, &page.items)?, next_offset: page.next_offset })
+}
+
+/// A logged-model search.
+#[derive(Debug, Clone, Default)]
+pub struct LoggedModelQuery {
+    /// Experiments to search.
+    pub experiment_ids: Vec<i64>,
+    /// The parsed filter, if any.
+    pub filter: Option<Expr>,
+    /// `(attribute, ascending)` sort keys.
+    pub order_by: Vec<(String, bool)>,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+}
+
+fn logged_model_attribute(key: &str) -> Option<(&'static str, bool)> {
+    Some(match key {
+        "name" => ("lm.name", false),
+        "model_id" => ("lm.model_id", false),
+        "model_type" => ("lm.model_type", false),
+        "status" => ("lm.status", false),
+        "source_run_id" => ("lm.source_run_id", false),
+        "creation_timestamp" | "creation_time" => ("lm.creation_time", true),
+        "last_updated_timestamp" | "last_updated_time" => ("lm.last_updated_time", true),
+        _ => return None,
+    })
+}
+
+fn logged_model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
+    let key = &c.ident.key;
+    match c.ident.entity.as_str() {
+        "metric" | "metrics" => {
+            let Value::Number(v, _) = &c.value else {
+                return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
+            };
+            if !c.op.is_numeric() || v.is_nan() {
+                return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+            }
+            sql.push("EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.model_id AND x.kind != 1 AND x.key = ");
+            sql.arg(key.clone());
+            sql.push(&format!(" AND x.value {} ", numeric_op(c.op)));
+            sql.arg(*v);
+            sql.push(")");
+        }
+        "param" | "params" | "parameter" | "parameters" | "tag" | "tags" => {
+            let table = if c.ident.entity.starts_with("tag") { "logged_model_tags" } else { "logged_model_params" };
+            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike) {
+                return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+            }
+            require_string(c, "tag")?;
+            sql.push(&format!("EXISTS (SELECT 1 FROM {table} x WHERE x.model_id = lm.model_id AND x.key = "));
+            sql.arg(key.clone());
+            sql.push(" AND ");
+            string_cmp(sql, "x.value", c.op, &c.value);
+            sql.push(")");
+        }
+        e if is_attribute_entity(e) => {
+            let (column, numeric) =
+                logged_model_attribute(key).ok_or_else(|| FilterError(format!("Invalid attribute key '{key}' specified.")))?;
+            if numeric {
+                let Value::Number(v, _) = &c.value else {
+                    return Err(FilterError(format!("Expected numeric value type for numeric attribute: {key}. Found {}", c.value)).into());
+                };
+                if !c.op.is_numeric() {
+                    return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                }
+                sql.push(&format!("{column} {} ", numeric_op(c.op)));
+                sql.arg(*v);
+            } else {
+                if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+                    return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+                }
+                require_string(c, "attribute")?;
+                string_cmp(sql, column, c.op, &c.value);
+            }
+        }
+        other => return Err(FilterError(format!("Invalid entity type '{other}'. Valid values are ['metric', 'param', 'tag', 'attribute']")).into()),
+    }
+    Ok(())
+}
+
+/// Searches the active logged models of some experiments (default: newest first).
+pub fn logged_models(conn: &Read, q: &LoggedModelQuery) -> Result<Page<crate::logged_models::LoggedModel>> {
+    let mut where_ = Sql::default();
+    where_.push("lm.lifecycle_stage = 'active' AND lm.experiment_id IN (");
+    for (i, id) in q.experiment_ids.iter().enumerate() {
+        if i > 0 {
+            where_.push(", ");
+        }
+        where_.arg(*id);
+    }
+    if q.experiment_ids.is_empty() {
+        where_.push("NULL");
+    }
+    where_.push(")");
+    if let Some(f) = &q.filter {
+        where_.push(" AND ");
+        compile(conn, f, &mut where_, &logged_model_clause)?;
+    }
+    let mut order = Vec::new();
+    for (field, asc) in &q.order_by {
+        let (column, _) = logged_model_attribute(field).ok_or_else(|| FilterError(format!("Invalid order_by field '{field}'")))?;
+        order.push(format!("{column} {}", if *asc { "ASC" } else { "DESC" }));
+    }
+    order.push("lm.creation_time DESC".into());
+    order.push("lm.model_id ASC".into());
+    let text = format!("SELECT lm.model_id FROM logged_models lm WHERE {} ORDER BY {} LIMIT ? OFFSET ?", where_.text, order.join(", "));
+    let mut args = where_.args;
+    args.push(SqlValue::Integer(q.limit + 1));
+    args.push(SqlValue::Integer(q.offset));
+    let ids: Vec<String> =
+        conn.prepare(&text)?.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let page = page_of(ids, q.offset, q.limit);
+    let items = page.items.iter().map(|id| crate::logged_models::get(conn, id)).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, next_offset: page.next_offset })
+}
