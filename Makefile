@@ -50,10 +50,10 @@ tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock
 	cd tests/e2e && npm ci --no-audit --no-fund
 	@touch $@
 
-$(VENV)/.installed:
+$(VENV)/.installed: tests/python/requirements.txt
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check mlflow==3.17.2 pytest
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 	@touch $@
 
 ui/dist/index.html: ui/node_modules/.installed $(UI_SRC)

@@ -601,7 +601,15 @@ pub fn search_model_versions(store: &Store, req: SearchRegistry) -> ApiResult<Se
     let q = registry_query(&req, 10_000, 200_000)?;
     let page = store.read(|c| search::model_versions(c, &q))?;
     Ok(SearchModelVersionsResponse {
-        model_versions: page.items.into_iter().map(Into::into).collect(),
+        // MLflow's server leaves aliases out of search results (they come with `get`).
+        model_versions: page
+            .items
+            .into_iter()
+            .map(|mut v| {
+                v.aliases.clear();
+                v.into()
+            })
+            .collect(),
         next_page_token: page.next_offset.map(paging::encode),
     })
 }

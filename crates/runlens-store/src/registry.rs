@@ -432,7 +432,8 @@ pub fn version_by_alias(conn: &Read, name: &str, alias: &str) -> Result<ModelVer
     let version: i64 = conn
         .query_row("SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("Registered model alias {alias} not found.")))?;
+        // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE, not a 404.
+        .ok_or_else(|| Error::Invalid(format!("Registered model alias {alias} not found.")))?;
     get_version(conn, name, version)
 }
 
