@@ -83,7 +83,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
     match cli.command {
-        Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
+        Command::Serve {
+            host,
+            port,
+            allow_hosts,
+        } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
         Command::Import { .. } | Command::Sync { .. } | Command::Chart { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
@@ -91,7 +95,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {
+fn serve(
+    data_dir: PathBuf,
+    addr: SocketAddr,
+    allowed_hosts: Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let store = runlens_api::open_store(&data_dir)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -2,4 +2,5 @@
 
 mod cli;
 mod http;
+mod security;
 mod util;

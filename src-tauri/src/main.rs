@@ -74,8 +74,14 @@ fn main() {
             }
             eprintln!("runlens-desktop: tracking server on http://{a}");
         };
-        if let Err(e) =
-            runlens_server::serve(server_store, addr, runlens_server::Config::default(), bound, std::future::pending::<()>()).await
+        if let Err(e) = runlens_server::serve(
+            server_store,
+            addr,
+            runlens_server::Config::default(),
+            bound,
+            std::future::pending::<()>(),
+        )
+        .await
         {
             // The window works without it (IPC); only logging from scripts is unavailable.
             eprintln!("runlens-desktop: tracking server not started on {addr}: {e}");

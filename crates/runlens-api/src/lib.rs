@@ -87,7 +87,11 @@ pub struct Op {
 
 /// Decodes a request, naming the offending field in the error.
 fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
-    let args = if args.is_null() { serde_json::Value::Object(Default::default()) } else { args };
+    let args = if args.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        args
+    };
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -100,7 +104,12 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
 }
 
 fn encode<T: Serialize>(resp: T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(resp).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("encoding the answer failed: {e}")))
+    serde_json::to_value(resp).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("encoding the answer failed: {e}"),
+        )
+    })
 }
 
 macro_rules! ops {
@@ -208,12 +217,14 @@ pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), Ro
             continue;
         }
         let mut captured = Vec::new();
-        let matches = pattern.iter().zip(&parts).all(|(p, actual)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) => {
-                captured.push((name, (*actual).to_string()));
-                !actual.is_empty()
+        let matches = pattern.iter().zip(&parts).all(|(p, actual)| {
+            match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) => {
+                    captured.push((name, (*actual).to_string()));
+                    !actual.is_empty()
+                }
+                None => p == actual,
             }
-            None => p == actual,
         });
         if !matches {
             continue;
@@ -223,14 +234,21 @@ pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), Ro
             return Ok((op, captured));
         }
     }
-    Err(if path_matched { RouteError::MethodNotAllowed } else { RouteError::NotFound })
+    Err(if path_matched {
+        RouteError::MethodNotAllowed
+    } else {
+        RouteError::NotFound
+    })
 }
 
 /// Runs the named operation on a JSON request. An unknown name is `ENDPOINT_NOT_FOUND`.
 pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<serde_json::Value> {
     match op(name) {
         Some(op) => (op.call)(store, args),
-        None => Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'"))),
+        None => Err(ApiError::new(
+            ErrorCode::EndpointNotFound,
+            format!("No operation named '{name}'"),
+        )),
     }
 }
 

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use runlens_store::filter::{self, Dialect};
 use runlens_store::search::{ExperimentQuery, RunQuery};
 use runlens_store::{
-    experiments, inputs, logged_models, metrics, params, runs, search, tags, Lifecycle, RunStatus, Store, ViewType,
+    experiments, inputs, logged_models, metrics, params, runs, search, tags, Lifecycle, RunStatus,
+    Store, ViewType,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -874,13 +875,18 @@ pub struct GetHistoryBulkInterval {
 
 /// Points of several runs, each run sampled to at most `max_results` evenly spaced steps
 /// (its first and last step always kept).
-pub fn get_metric_history_bulk_interval(store: &Store, req: GetHistoryBulkInterval) -> ApiResult<GetMetricHistoryResponse> {
+pub fn get_metric_history_bulk_interval(
+    store: &Store,
+    req: GetHistoryBulkInterval,
+) -> ApiResult<GetMetricHistoryResponse> {
     let key = required_str(req.metric_key, "metric_key")?;
     if req.run_ids.is_empty() {
         return Err(ApiError::missing("run_ids"));
     }
     if req.run_ids.len() > 100 {
-        return Err(ApiError::invalid("GetMetricHistoryBulkInterval request must specify at most 100 run_ids."));
+        return Err(ApiError::invalid(
+            "GetMetricHistoryBulkInterval request must specify at most 100 run_ids.",
+        ));
     }
     let max = validate::max_results(req.max_results, 320, 1000)?;
     let start = req.start_step.unwrap_or(i64::MIN);
@@ -890,7 +896,10 @@ pub fn get_metric_history_bulk_interval(store: &Store, req: GetHistoryBulkInterv
         for run_id in &req.run_ids {
             let run = runs::handle(c, run_id)?;
             let all = metrics::history(c, run, &key, 0, i64::MAX / 2)?.items;
-            let mut points: Vec<_> = all.into_iter().filter(|m| m.step >= start && m.step <= end).collect();
+            let mut points: Vec<_> = all
+                .into_iter()
+                .filter(|m| m.step >= start && m.step <= end)
+                .collect();
             points.sort_by_key(|m| (m.step, m.timestamp));
             let mut steps: Vec<i64> = points.iter().map(|m| m.step).collect();
             steps.dedup();
@@ -898,8 +907,9 @@ pub fn get_metric_history_bulk_interval(store: &Store, req: GetHistoryBulkInterv
                 steps.iter().copied().collect()
             } else {
                 let n = steps.len();
-                let mut keep: std::collections::HashSet<i64> =
-                    (0..max as usize).map(|i| steps[i * (n - 1) / (max as usize - 1).max(1)]).collect();
+                let mut keep: std::collections::HashSet<i64> = (0..max as usize)
+                    .map(|i| steps[i * (n - 1) / (max as usize - 1).max(1)])
+                    .collect();
                 keep.insert(steps[0]);
                 keep.insert(steps[n - 1]);
                 keep
@@ -912,5 +922,8 @@ pub fn get_metric_history_bulk_interval(store: &Store, req: GetHistoryBulkInterv
         }
         Ok(())
     })?;
-    Ok(GetMetricHistoryResponse { metrics: out, next_page_token: None })
+    Ok(GetMetricHistoryResponse {
+        metrics: out,
+        next_page_token: None,
+    })
 }

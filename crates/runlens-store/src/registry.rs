@@ -94,10 +94,20 @@ fn not_found_model(name: &str) -> Error {
 }
 
 fn not_found_version(name: &str, version: i64) -> Error {
-    Error::NotFound(format!("Model Version (name={name}, version={version}) not found"))
+    Error::NotFound(format!(
+        "Model Version (name={name}, version={version}) not found"
+    ))
 }
 
-fn record(tx: &Write<'_>, name: &str, version: Option<i64>, kind: &str, old: Option<&str>, new: Option<&str>, now: i64) -> Result<()> {
+fn record(
+    tx: &Write<'_>,
+    name: &str,
+    version: Option<i64>,
+    kind: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    now: i64,
+) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO registry_events (name, version, kind, old_value, new_value, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -117,19 +127,30 @@ fn require_model(conn: &Read, name: &str) -> Result<()> {
 }
 
 fn touch_model(tx: &Write<'_>, name: &str, now: i64) -> Result<()> {
-    tx.execute("UPDATE registered_models SET last_updated_time = ?2 WHERE name = ?1", params![name, now])?;
+    tx.execute(
+        "UPDATE registered_models SET last_updated_time = ?2 WHERE name = ?1",
+        params![name, now],
+    )?;
     Ok(())
 }
 
 /// Creates a registered model.
-pub fn create_model(tx: &Write<'_>, name: &str, description: Option<&str>, tags: &[KeyValue], now: i64) -> Result<RegisteredModel> {
+pub fn create_model(
+    tx: &Write<'_>,
+    name: &str,
+    description: Option<&str>,
+    tags: &[KeyValue],
+    now: i64,
+) -> Result<RegisteredModel> {
     let n = tx.execute(
         "INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (?1, ?2, ?2, ?3)
          ON CONFLICT (name) DO NOTHING",
         params![name, now, description],
     )?;
     if n == 0 {
-        return Err(Error::AlreadyExists(format!("Registered Model (name={name}) already exists.")));
+        return Err(Error::AlreadyExists(format!(
+            "Registered Model (name={name}) already exists."
+        )));
     }
     for t in tags {
         set_model_tag(tx, name, &t.key, &t.value)?;
@@ -138,13 +159,22 @@ pub fn create_model(tx: &Write<'_>, name: &str, description: Option<&str>, tags:
 }
 
 fn model_tags(conn: &Read, name: &str) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM registered_model_tags WHERE name = ?1 ORDER BY key")?;
-    let rows = stmt.query_map(params![name], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, value FROM registered_model_tags WHERE name = ?1 ORDER BY key",
+    )?;
+    let rows = stmt.query_map(params![name], |r| {
+        Ok(KeyValue::new(
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+        ))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn model_aliases(conn: &Read, name: &str) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached("SELECT alias, version FROM registered_model_aliases WHERE name = ?1 ORDER BY alias")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT alias, version FROM registered_model_aliases WHERE name = ?1 ORDER BY alias",
+    )?;
     let rows = stmt.query_map(params![name], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -168,19 +198,45 @@ pub fn get_model(conn: &Read, name: &str) -> Result<RegisteredModel> {
 }
 
 /// Renames a model; its versions, tags and aliases follow.
-pub fn rename_model(tx: &Write<'_>, name: &str, new_name: &str, now: i64) -> Result<RegisteredModel> {
+pub fn rename_model(
+    tx: &Write<'_>,
+    name: &str,
+    new_name: &str,
+    now: i64,
+) -> Result<RegisteredModel> {
     require_model(tx, name)?;
     if name != new_name && get_model(tx, new_name).is_ok() {
-        return Err(Error::AlreadyExists(format!("Registered Model (name={new_name}) already exists.")));
+        return Err(Error::AlreadyExists(format!(
+            "Registered Model (name={new_name}) already exists."
+        )));
     }
-    tx.execute("UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE name = ?1", params![name, new_name, now])?;
-    tx.execute("UPDATE registry_events SET name = ?2 WHERE name = ?1", params![name, new_name])?;
-    record(tx, new_name, None, "renamed", Some(name), Some(new_name), now)?;
+    tx.execute(
+        "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE name = ?1",
+        params![name, new_name, now],
+    )?;
+    tx.execute(
+        "UPDATE registry_events SET name = ?2 WHERE name = ?1",
+        params![name, new_name],
+    )?;
+    record(
+        tx,
+        new_name,
+        None,
+        "renamed",
+        Some(name),
+        Some(new_name),
+        now,
+    )?;
     get_model(tx, new_name)
 }
 
 /// Sets a model's description.
-pub fn update_model(tx: &Write<'_>, name: &str, description: Option<&str>, now: i64) -> Result<RegisteredModel> {
+pub fn update_model(
+    tx: &Write<'_>,
+    name: &str,
+    description: Option<&str>,
+    now: i64,
+) -> Result<RegisteredModel> {
     require_model(tx, name)?;
     tx.execute(
         "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE name = ?1",
@@ -192,7 +248,10 @@ pub fn update_model(tx: &Write<'_>, name: &str, description: Option<&str>, now: 
 /// Deletes a model with all its versions, tags and aliases.
 pub fn delete_model(tx: &Write<'_>, name: &str) -> Result<()> {
     require_model(tx, name)?;
-    tx.execute("DELETE FROM registered_models WHERE name = ?1", params![name])?;
+    tx.execute(
+        "DELETE FROM registered_models WHERE name = ?1",
+        params![name],
+    )?;
     Ok(())
 }
 
@@ -210,9 +269,14 @@ pub fn set_model_tag(tx: &Write<'_>, name: &str, key: &str, value: &str) -> Resu
 /// Deletes a model tag.
 pub fn delete_model_tag(tx: &Write<'_>, name: &str, key: &str) -> Result<()> {
     require_model(tx, name)?;
-    let n = tx.execute("DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2", params![name, key])?;
+    let n = tx.execute(
+        "DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2",
+        params![name, key],
+    )?;
     if n == 0 {
-        return Err(Error::NotFound(format!("No tag with key '{key}' on registered model '{name}'")));
+        return Err(Error::NotFound(format!(
+            "No tag with key '{key}' on registered model '{name}'"
+        )));
     }
     Ok(())
 }
@@ -240,12 +304,21 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<ModelVersion> {
 }
 
 fn complete(conn: &Read, mut v: ModelVersion) -> Result<ModelVersion> {
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM model_version_tags WHERE name = ?1 AND version = ?2 ORDER BY key")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, value FROM model_version_tags WHERE name = ?1 AND version = ?2 ORDER BY key",
+    )?;
     v.tags = stmt
-        .query_map(params![v.name, v.version], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map(params![v.name, v.version], |r| {
+            Ok(KeyValue::new(
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+            ))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached("SELECT alias FROM registered_model_aliases WHERE name = ?1 AND version = ?2 ORDER BY alias")?;
-    v.aliases = stmt.query_map(params![v.name, v.version], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    v.aliases = stmt
+        .query_map(params![v.name, v.version], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(v)
 }
 
@@ -253,7 +326,9 @@ fn complete(conn: &Read, mut v: ModelVersion) -> Result<ModelVersion> {
 pub fn get_version(conn: &Read, name: &str, version: i64) -> Result<ModelVersion> {
     require_model(conn, name)?;
     let v = conn
-        .prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM model_versions WHERE name = ?1 AND version = ?2"))?
+        .prepare_cached(&format!(
+            "SELECT {VERSION_COLUMNS} FROM model_versions WHERE name = ?1 AND version = ?2"
+        ))?
         .query_row(params![name, version], version_from_row)
         .optional()?
         .ok_or_else(|| not_found_version(name, version))?;
@@ -308,7 +383,11 @@ pub fn create_version(tx: &Write<'_>, new: NewVersion, now: i64) -> Result<Model
     require_model(tx, &new.name)?;
     let version = match new.version {
         Some(v) => v,
-        None => tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = ?1", params![new.name], |r| r.get(0))?,
+        None => tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = ?1",
+            params![new.name],
+            |r| r.get(0),
+        )?,
     };
     tx.execute(
         "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, run_link, model_id, status)
@@ -319,12 +398,26 @@ pub fn create_version(tx: &Write<'_>, new: NewVersion, now: i64) -> Result<Model
         set_version_tag(tx, &new.name, version, &t.key, &t.value)?;
     }
     touch_model(tx, &new.name, now)?;
-    record(tx, &new.name, Some(version), "version_created", None, Some("None"), now)?;
+    record(
+        tx,
+        &new.name,
+        Some(version),
+        "version_created",
+        None,
+        Some("None"),
+        now,
+    )?;
     get_version(tx, &new.name, version)
 }
 
 /// Sets a version's description.
-pub fn update_version(tx: &Write<'_>, name: &str, version: i64, description: Option<&str>, now: i64) -> Result<ModelVersion> {
+pub fn update_version(
+    tx: &Write<'_>,
+    name: &str,
+    version: i64,
+    description: Option<&str>,
+    now: i64,
+) -> Result<ModelVersion> {
     get_version(tx, name, version)?;
     tx.execute(
         "UPDATE model_versions SET description = ?3, last_updated_time = ?4 WHERE name = ?1 AND version = ?2",
@@ -335,7 +428,14 @@ pub fn update_version(tx: &Write<'_>, name: &str, version: i64, description: Opt
 
 /// Moves a version to a stage; with `archive_existing`, other versions in that stage
 /// (Staging or Production only) move to Archived. Every move is recorded.
-pub fn transition_stage(tx: &Write<'_>, name: &str, version: i64, stage: &str, archive_existing: bool, now: i64) -> Result<ModelVersion> {
+pub fn transition_stage(
+    tx: &Write<'_>,
+    name: &str,
+    version: i64,
+    stage: &str,
+    archive_existing: bool,
+    now: i64,
+) -> Result<ModelVersion> {
     let stage = canonical_stage(stage)?;
     let current = get_version(tx, name, version)?;
     if archive_existing && matches!(stage, "Staging" | "Production") {
@@ -348,7 +448,15 @@ pub fn transition_stage(tx: &Write<'_>, name: &str, version: i64, stage: &str, a
                 "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ?3 WHERE name = ?1 AND version = ?2",
                 params![name, other, now],
             )?;
-            record(tx, name, Some(other), "stage", Some(stage), Some("Archived"), now)?;
+            record(
+                tx,
+                name,
+                Some(other),
+                "stage",
+                Some(stage),
+                Some("Archived"),
+                now,
+            )?;
         }
     }
     tx.execute(
@@ -356,7 +464,15 @@ pub fn transition_stage(tx: &Write<'_>, name: &str, version: i64, stage: &str, a
         params![name, version, stage, now],
     )?;
     if current.current_stage != stage {
-        record(tx, name, Some(version), "stage", Some(&current.current_stage), Some(stage), now)?;
+        record(
+            tx,
+            name,
+            Some(version),
+            "stage",
+            Some(&current.current_stage),
+            Some(stage),
+            now,
+        )?;
     }
     touch_model(tx, name, now)?;
     get_version(tx, name, version)
@@ -365,14 +481,26 @@ pub fn transition_stage(tx: &Write<'_>, name: &str, version: i64, stage: &str, a
 /// Deletes a version and the aliases pointing at it.
 pub fn delete_version(tx: &Write<'_>, name: &str, version: i64, now: i64) -> Result<()> {
     get_version(tx, name, version)?;
-    tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2", params![name, version])?;
-    tx.execute("DELETE FROM model_versions WHERE name = ?1 AND version = ?2", params![name, version])?;
+    tx.execute(
+        "DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2",
+        params![name, version],
+    )?;
+    tx.execute(
+        "DELETE FROM model_versions WHERE name = ?1 AND version = ?2",
+        params![name, version],
+    )?;
     record(tx, name, Some(version), "version_deleted", None, None, now)?;
     touch_model(tx, name, now)
 }
 
 /// Sets a version tag.
-pub fn set_version_tag(tx: &Write<'_>, name: &str, version: i64, key: &str, value: &str) -> Result<()> {
+pub fn set_version_tag(
+    tx: &Write<'_>,
+    name: &str,
+    version: i64,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     get_version(tx, name, version)?;
     tx.prepare_cached(
         "INSERT INTO model_version_tags (name, version, key, value) VALUES (?1, ?2, ?3, ?4)
@@ -390,7 +518,9 @@ pub fn delete_version_tag(tx: &Write<'_>, name: &str, version: i64, key: &str) -
         params![name, version, key],
     )?;
     if n == 0 {
-        return Err(Error::NotFound(format!("No tag with key '{key}' on model version {name}/{version}")));
+        return Err(Error::NotFound(format!(
+            "No tag with key '{key}' on model version {name}/{version}"
+        )));
     }
     Ok(())
 }
@@ -399,7 +529,11 @@ pub fn delete_version_tag(tx: &Write<'_>, name: &str, version: i64, key: &str) -
 pub fn set_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64, now: i64) -> Result<()> {
     get_version(tx, name, version)?;
     let old: Option<i64> = tx
-        .query_row("SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias], |r| r.get(0))
+        .query_row(
+            "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
+            params![name, alias],
+            |r| r.get(0),
+        )
         .optional()?;
     tx.execute(
         "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
@@ -407,7 +541,15 @@ pub fn set_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64, now: i64
         params![name, alias, version],
     )?;
     if old != Some(version) {
-        record(tx, name, Some(version), "alias_set", old.map(|o| format!("{alias}@{o}")).as_deref(), Some(alias), now)?;
+        record(
+            tx,
+            name,
+            Some(version),
+            "alias_set",
+            old.map(|o| format!("{alias}@{o}")).as_deref(),
+            Some(alias),
+            now,
+        )?;
     }
     touch_model(tx, name, now)
 }
@@ -416,12 +558,21 @@ pub fn set_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64, now: i64
 pub fn delete_alias(tx: &Write<'_>, name: &str, alias: &str, now: i64) -> Result<()> {
     require_model(tx, name)?;
     let old: Option<i64> = tx
-        .query_row("SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias], |r| r.get(0))
+        .query_row(
+            "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
+            params![name, alias],
+            |r| r.get(0),
+        )
         .optional()?;
     let Some(old) = old else {
-        return Err(Error::NotFound(format!("Registered model alias {alias} not found.")));
+        return Err(Error::NotFound(format!(
+            "Registered model alias {alias} not found."
+        )));
     };
-    tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias])?;
+    tx.execute(
+        "DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
+        params![name, alias],
+    )?;
     record(tx, name, Some(old), "alias_deleted", Some(alias), None, now)?;
     touch_model(tx, name, now)
 }
@@ -430,7 +581,11 @@ pub fn delete_alias(tx: &Write<'_>, name: &str, alias: &str, now: i64) -> Result
 pub fn version_by_alias(conn: &Read, name: &str, alias: &str) -> Result<ModelVersion> {
     require_model(conn, name)?;
     let version: i64 = conn
-        .query_row("SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias], |r| r.get(0))
+        .query_row(
+            "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
+            params![name, alias],
+            |r| r.get(0),
+        )
         .optional()?
         // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE, not a 404.
         .ok_or_else(|| Error::Invalid(format!("Registered model alias {alias} not found.")))?;
@@ -443,7 +598,14 @@ pub fn events(conn: &Read, name: &str) -> Result<Vec<RegistryEvent>> {
         "SELECT name, version, kind, old_value, new_value, time FROM registry_events WHERE name = ?1 ORDER BY time, id",
     )?;
     let rows = stmt.query_map(params![name], |r| {
-        Ok(RegistryEvent { name: r.get(0)?, version: r.get(1)?, kind: r.get(2)?, old_value: r.get(3)?, new_value: r.get(4)?, time: r.get(5)? })
+        Ok(RegistryEvent {
+            name: r.get(0)?,
+            version: r.get(1)?,
+            kind: r.get(2)?,
+            old_value: r.get(3)?,
+            new_value: r.get(4)?,
+            time: r.get(5)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

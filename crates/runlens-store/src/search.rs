@@ -626,14 +626,18 @@ fn registry_tag_clause(c: &Comparison, table: &str, on: &str, sql: &mut Sql) -> 
     }
     require_string(c, "tag")?;
     if c.op == Op::Ne && c.ident.key == PROMPT_TAG {
-        sql.push(&format!("NOT EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
+        sql.push(&format!(
+            "NOT EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "
+        ));
         sql.arg(c.ident.key.clone());
         sql.push(" AND ");
         string_cmp(sql, "x.value", Op::Eq, &c.value);
         sql.push(")");
         return Ok(());
     }
-    sql.push(&format!("EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
+    sql.push(&format!(
+        "EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "
+    ));
     sql.arg(c.ident.key.clone());
     sql.push(" AND ");
     string_cmp(sql, "x.value", c.op, &c.value);
@@ -667,13 +671,24 @@ fn model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
         return registry_tag_clause(c, "registered_model_tags", "x.name = m.name", sql);
     }
     if !is_attribute_entity(&c.ident.entity) {
-        return Err(FilterError(format!("Invalid entity type '{}'. Valid values are ['tag', 'attribute']", c.ident.entity)).into());
+        return Err(FilterError(format!(
+            "Invalid entity type '{}'. Valid values are ['tag', 'attribute']",
+            c.ident.entity
+        ))
+        .into());
     }
     if c.ident.key != "name" {
         return Err(FilterError(format!("Invalid attribute name: {}", c.ident.key)).into());
     }
-    if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
-        return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+    if !matches!(
+        c.op,
+        Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
+    ) {
+        return Err(FilterError(format!(
+            "Invalid comparator for attribute: {}",
+            c.op.as_str()
+        ))
+        .into());
     }
     require_string(c, "attribute")?;
     string_cmp(sql, "m.name", c.op, &c.value);
@@ -696,9 +711,16 @@ fn registry_order(
             .flatten()
             .ok_or_else(|| FilterError(format!("Invalid order by key: {}", o.ident.key)))?;
         if !seen.insert(column) {
-            return Err(FilterError(format!("`order_by` contains duplicate fields: {}", o.ident.key)).into());
+            return Err(FilterError(format!(
+                "`order_by` contains duplicate fields: {}",
+                o.ident.key
+            ))
+            .into());
         }
-        out.push(format!("{column} {}", if o.ascending { "ASC" } else { "DESC" }));
+        out.push(format!(
+            "{column} {}",
+            if o.ascending { "ASC" } else { "DESC" }
+        ));
     }
     Ok(out)
 }
@@ -714,7 +736,10 @@ fn page_of<T>(mut items: Vec<T>, offset: i64, limit: i64) -> Page<T> {
 }
 
 /// Searches registered models (default order: name).
-pub fn registered_models(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::RegisteredModel>> {
+pub fn registered_models(
+    conn: &Read,
+    q: &RegistryQuery,
+) -> Result<Page<crate::registry::RegisteredModel>> {
     let mut where_ = Sql::default();
     where_.push("1");
     if let Some(f) = &q.filter {
@@ -732,33 +757,60 @@ pub fn registered_models(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::r
         &["m.name ASC"],
     )?;
     order.push("m.name ASC".into());
-    let text = format!("SELECT m.name FROM registered_models m WHERE {} ORDER BY {} LIMIT ? OFFSET ?", where_.text, order.join(", "));
+    let text = format!(
+        "SELECT m.name FROM registered_models m WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+        where_.text,
+        order.join(", ")
+    );
     let mut args = where_.args;
     args.push(SqlValue::Integer(q.limit + 1));
     args.push(SqlValue::Integer(q.offset));
-    let names: Vec<String> =
-        conn.prepare(&text)?.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let names: Vec<String> = conn
+        .prepare(&text)?
+        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let page = page_of(names, q.offset, q.limit);
-    Ok(Page { items: crate::registry::load_models(conn, &page.items)?, next_offset: page.next_offset })
+    Ok(Page {
+        items: crate::registry::load_models(conn, &page.items)?,
+        next_offset: page.next_offset,
+    })
 }
 
 fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     if is_tag_entity(&c.ident.entity) {
-        return registry_tag_clause(c, "model_version_tags", "x.name = v.name AND x.version = v.version", sql);
+        return registry_tag_clause(
+            c,
+            "model_version_tags",
+            "x.name = v.name AND x.version = v.version",
+            sql,
+        );
     }
     if !is_attribute_entity(&c.ident.entity) {
-        return Err(FilterError(format!("Invalid entity type '{}'. Valid values are ['tag', 'attribute']", c.ident.entity)).into());
+        return Err(FilterError(format!(
+            "Invalid entity type '{}'. Valid values are ['tag', 'attribute']",
+            c.ident.entity
+        ))
+        .into());
     }
     let key = c.ident.key.as_str();
     match key {
         "version_number" => {
             if !c.op.is_numeric() {
-                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+                return Err(FilterError(format!(
+                    "Invalid comparator for attribute: {}",
+                    c.op.as_str()
+                ))
+                .into());
             }
             let v = match &c.value {
                 Value::Number(v, _) if !v.is_nan() => *v,
                 Value::Str(s) if s.parse::<f64>().is_ok() => s.parse::<f64>().unwrap_or_default(),
-                other => return Err(FilterError(format!("Expected numeric value for version_number. Found {other}")).into()),
+                other => {
+                    return Err(FilterError(format!(
+                        "Expected numeric value for version_number. Found {other}"
+                    ))
+                    .into())
+                }
             };
             sql.push(&format!("v.version {} ", numeric_op(c.op)));
             sql.arg(v);
@@ -771,11 +823,18 @@ fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
             };
             let allowed = match key {
                 "run_id" => matches!(c.op, Op::Eq | Op::Ne | Op::In | Op::NotIn),
-                "name" => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn),
+                "name" => matches!(
+                    c.op,
+                    Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
+                ),
                 _ => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike),
             };
             if !allowed {
-                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
+                return Err(FilterError(format!(
+                    "Invalid comparator for attribute: {}",
+                    c.op.as_str()
+                ))
+                .into());
             }
             require_string(c, "attribute")?;
             string_cmp(sql, column, c.op, &c.value);
@@ -786,7 +845,10 @@ fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
 }
 
 /// Searches model versions (default order: last updated first, then name, then version).
-pub fn model_versions(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::ModelVersion>> {
+pub fn model_versions(
+    conn: &Read,
+    q: &RegistryQuery,
+) -> Result<Page<crate::registry::ModelVersion>> {
     let mut where_ = Sql::default();
     where_.push("1");
     if let Some(f) = &q.filter {
@@ -816,10 +878,15 @@ pub fn model_versions(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::regi
     args.push(SqlValue::Integer(q.offset));
     let keys: Vec<(String, i64)> = conn
         .prepare(&text)?
-        .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let page = page_of(keys, q.offset, q.limit);
-    Ok(Page { items: crate::registry::load_versions(conn, &page.items)?, next_offset: page.next_offset })
+    Ok(Page {
+        items: crate::registry::load_versions(conn, &page.items)?,
+        next_offset: page.next_offset,
+    })
 }
 
 /// A logged-model search.
@@ -904,7 +971,10 @@ fn logged_model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()
 }
 
 /// Searches the active logged models of some experiments (default: newest first).
-pub fn logged_models(conn: &Read, q: &LoggedModelQuery) -> Result<Page<crate::logged_models::LoggedModel>> {
+pub fn logged_models(
+    conn: &Read,
+    q: &LoggedModelQuery,
+) -> Result<Page<crate::logged_models::LoggedModel>> {
     let mut where_ = Sql::default();
     where_.push("lm.lifecycle_stage = 'active' AND lm.experiment_id IN (");
     for (i, id) in q.experiment_ids.iter().enumerate() {
@@ -923,18 +993,32 @@ pub fn logged_models(conn: &Read, q: &LoggedModelQuery) -> Result<Page<crate::lo
     }
     let mut order = Vec::new();
     for (field, asc) in &q.order_by {
-        let (column, _) = logged_model_attribute(field).ok_or_else(|| FilterError(format!("Invalid order_by field '{field}'")))?;
+        let (column, _) = logged_model_attribute(field)
+            .ok_or_else(|| FilterError(format!("Invalid order_by field '{field}'")))?;
         order.push(format!("{column} {}", if *asc { "ASC" } else { "DESC" }));
     }
     order.push("lm.creation_time DESC".into());
     order.push("lm.model_id ASC".into());
-    let text = format!("SELECT lm.model_id FROM logged_models lm WHERE {} ORDER BY {} LIMIT ? OFFSET ?", where_.text, order.join(", "));
+    let text = format!(
+        "SELECT lm.model_id FROM logged_models lm WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+        where_.text,
+        order.join(", ")
+    );
     let mut args = where_.args;
     args.push(SqlValue::Integer(q.limit + 1));
     args.push(SqlValue::Integer(q.offset));
-    let ids: Vec<String> =
-        conn.prepare(&text)?.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<String> = conn
+        .prepare(&text)?
+        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let page = page_of(ids, q.offset, q.limit);
-    let items = page.items.iter().map(|id| crate::logged_models::get(conn, id)).collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, next_offset: page.next_offset })
+    let items = page
+        .items
+        .iter()
+        .map(|id| crate::logged_models::get(conn, id))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_offset: page.next_offset,
+    })
 }
