@@ -163,26 +163,77 @@ async fn the_ui_is_served_with_a_strict_csp() {
 #[tokio::test]
 async fn logged_models_take_ids_from_the_path() {
     let s = TestServer::new();
-    let (st, created) = s.post("/api/2.0/mlflow/logged-models", r#"{"experiment_id": "0", "name": "clf", "params": [{"key": "C", "value": "1"}]}"#).await;
+    let (st, created) = s
+        .post(
+            "/api/2.0/mlflow/logged-models",
+            r#"{"experiment_id": "0", "name": "clf", "params": [{"key": "C", "value": "1"}]}"#,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{created}");
-    let id = created["model"]["info"]["model_id"].as_str().unwrap().to_string();
+    let id = created["model"]["info"]["model_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(id.starts_with("m-"));
     assert_eq!(created["model"]["info"]["status"], "LOGGED_MODEL_PENDING");
-    assert_eq!(created["model"]["info"]["artifact_uri"], format!("mlflow-artifacts:/0/models/{id}/artifacts"));
-    let (st, body) = s.method("PATCH", &format!("/api/2.0/mlflow/logged-models/{id}"), r#"{"status": "LOGGED_MODEL_READY"}"#).await;
-    assert_eq!((st, body["model"]["info"]["status"].clone()), (StatusCode::OK, json!("LOGGED_MODEL_READY")));
-    let (st, _) = s.method("PATCH", &format!("/api/2.0/mlflow/logged-models/{id}/tags"), r#"{"tags": [{"key": "a", "value": "b"}]}"#).await;
+    assert_eq!(
+        created["model"]["info"]["artifact_uri"],
+        format!("mlflow-artifacts:/0/models/{id}/artifacts")
+    );
+    let (st, body) = s
+        .method(
+            "PATCH",
+            &format!("/api/2.0/mlflow/logged-models/{id}"),
+            r#"{"status": "LOGGED_MODEL_READY"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, body["model"]["info"]["status"].clone()),
+        (StatusCode::OK, json!("LOGGED_MODEL_READY"))
+    );
+    let (st, _) = s
+        .method(
+            "PATCH",
+            &format!("/api/2.0/mlflow/logged-models/{id}/tags"),
+            r#"{"tags": [{"key": "a", "value": "b"}]}"#,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
     let (_, got) = s.get(&format!("/api/2.0/mlflow/logged-models/{id}")).await;
-    assert_eq!(got["model"]["info"]["tags"], json!([{"key": "a", "value": "b"}]));
-    assert_eq!(got["model"]["data"]["params"], json!([{"key": "C", "value": "1"}]));
-    let (st, _) = s.method("DELETE", &format!("/api/2.0/mlflow/logged-models/{id}/tags/a"), "{}").await;
+    assert_eq!(
+        got["model"]["info"]["tags"],
+        json!([{"key": "a", "value": "b"}])
+    );
+    assert_eq!(
+        got["model"]["data"]["params"],
+        json!([{"key": "C", "value": "1"}])
+    );
+    let (st, _) = s
+        .method(
+            "DELETE",
+            &format!("/api/2.0/mlflow/logged-models/{id}/tags/a"),
+            "{}",
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
-    let (st, found) = s.post("/api/2.0/mlflow/logged-models/search", r#"{"experiment_ids": ["0"], "filter": "name = 'clf'"}"#).await;
-    assert_eq!((st, found["models"].as_array().map(|m| m.len())), (StatusCode::OK, Some(1)));
+    let (st, found) = s
+        .post(
+            "/api/2.0/mlflow/logged-models/search",
+            r#"{"experiment_ids": ["0"], "filter": "name = 'clf'"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, found["models"].as_array().map(|m| m.len())),
+        (StatusCode::OK, Some(1))
+    );
     let (st, body) = s.get("/api/2.0/mlflow/logged-models/m-doesnotexist").await;
-    assert_eq!((st, body["error_code"].clone()), (StatusCode::NOT_FOUND, json!("RESOURCE_DOES_NOT_EXIST")));
-    let (st, _) = s.method("PUT", &format!("/api/2.0/mlflow/logged-models/{id}"), "{}").await;
+    assert_eq!(
+        (st, body["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!("RESOURCE_DOES_NOT_EXIST"))
+    );
+    let (st, _) = s
+        .method("PUT", &format!("/api/2.0/mlflow/logged-models/{id}"), "{}")
+        .await;
     assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
 }
 
@@ -190,15 +241,35 @@ async fn logged_models_take_ids_from_the_path() {
 async fn server_info_and_bulk_history() {
     let s = TestServer::new();
     let (st, info) = s.get("/api/3.0/mlflow/server-info").await;
-    assert_eq!((st, info["store_type"].clone()), (StatusCode::OK, json!("SqlStore")));
-    let (_, run) = s.post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0"}"#).await;
+    assert_eq!(
+        (st, info["store_type"].clone()),
+        (StatusCode::OK, json!("SqlStore"))
+    );
+    let (_, run) = s
+        .post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0"}"#)
+        .await;
     let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
-    let metrics: Vec<_> = (0..1000).map(|i| json!({"key": "m", "value": i, "timestamp": i, "step": i})).collect();
-    s.post("/api/2.0/mlflow/runs/log-batch", &json!({"run_id": id, "metrics": metrics}).to_string()).await;
+    let metrics: Vec<_> = (0..1000)
+        .map(|i| json!({"key": "m", "value": i, "timestamp": i, "step": i}))
+        .collect();
+    s.post(
+        "/api/2.0/mlflow/runs/log-batch",
+        &json!({"run_id": id, "metrics": metrics}).to_string(),
+    )
+    .await;
     let (st, body) = s.get(&format!("/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids={id}&metric_key=m&max_results=10")).await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    let steps: Vec<i64> = body["metrics"].as_array().unwrap().iter().map(|m| m["step"].as_i64().unwrap()).collect();
+    let steps: Vec<i64> = body["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["step"].as_i64().unwrap())
+        .collect();
     assert!(steps.len() <= 11 && steps.len() >= 10, "{steps:?}");
-    assert_eq!((steps[0], *steps.last().unwrap()), (0, 999), "first and last steps are kept");
+    assert_eq!(
+        (steps[0], *steps.last().unwrap()),
+        (0, 999),
+        "first and last steps are kept"
+    );
     assert_eq!(body["metrics"][0]["run_id"], json!(id));
 }

@@ -81,8 +81,9 @@ pub struct Op {
     pub path: &'static str,
     /// Methods it answers to over HTTP.
     pub methods: &'static [Method],
-    /// Decodes the request, runs the operation, encodes the answer.
-    pub call: fn(&Store, serde_json::Value) -> ApiResult<serde_json::Value>,
+    /// Decodes the request, runs the operation, encodes the answer (once: transports pass the
+    /// encoded JSON through as it is).
+    pub call: fn(&Store, serde_json::Value) -> ApiResult<Answer>,
 }
 
 /// Decodes a request, naming the offending field in the error.
@@ -103,8 +104,11 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
     })
 }
 
-fn encode<T: Serialize>(resp: T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(resp).map_err(|e| {
+/// An encoded JSON answer.
+pub type Answer = Box<serde_json::value::RawValue>;
+
+fn encode<T: Serialize>(resp: T) -> ApiResult<Answer> {
+    serde_json::value::to_raw_value(&resp).map_err(|e| {
         ApiError::new(
             ErrorCode::InternalError,
             format!("encoding the answer failed: {e}"),
@@ -242,7 +246,7 @@ pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), Ro
 }
 
 /// Runs the named operation on a JSON request. An unknown name is `ENDPOINT_NOT_FOUND`.
-pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<serde_json::Value> {
+pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<Answer> {
     match op(name) {
         Some(op) => (op.call)(store, args),
         None => Err(ApiError::new(

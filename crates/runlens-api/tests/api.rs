@@ -1,7 +1,13 @@
 //! API tests as data: an operation, a JSON request, and the JSON answer (or error) expected.
 
-use runlens_api::{call, open_store, ErrorCode, Store};
+use runlens_api::{open_store, ApiResult, ErrorCode, Store};
 use serde_json::{json, Value};
+
+/// Runs an operation and parses its encoded answer.
+fn call(store: &Store, op: &str, args: Value) -> ApiResult<Value> {
+    runlens_api::call(store, op, args)
+        .map(|a| serde_json::from_str(a.get()).expect("answers are JSON"))
+}
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

@@ -212,7 +212,17 @@ async fn run_op(state: AppState, op: &'static str, args: serde_json::Value) -> R
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || runlens_api::call(&store, op, args)).await;
     match result {
-        Ok(Ok(value)) => axum::Json(value).into_response(),
+        Ok(Ok(answer)) => {
+            let body: Box<str> = answer.into();
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body.into_string(),
+            )
+                .into_response()
+        }
         Ok(Err(e)) => error_response(e),
         Err(join) => {
             tracing::error!("operation {op} failed: {join}");

@@ -245,3 +245,166 @@ pub(crate) fn sync_name_from_tag(tx: &Write<'_>, handle: i64, name: &str) -> Res
         .execute(params![handle, name])?;
     Ok(())
 }
+
+/// Loads many runs at once, in the order of `handles`: one query per table instead of one
+/// per run and table (the run table and searches load hundreds of runs per page).
+pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
+    use std::collections::HashMap;
+
+    use crate::model::{decode_value, Dataset, DatasetInput, Metric, ModelOutput};
+
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = format!(
+        "[{}]",
+        handles
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut infos: HashMap<i64, RunInfo> = HashMap::with_capacity(handles.len());
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {INFO_COLUMNS}, r.id FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"
+        ))?;
+        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(9)?, info_from_row(r)?)))?;
+        for row in rows {
+            let (h, info) = row?;
+            infos.insert(h, info);
+        }
+    }
+    let mut metrics: HashMap<i64, Vec<Metric>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT l.run, k.name, l.step, l.timestamp, l.value, l.kind FROM latest_metrics l JOIN keys k ON k.id = l.key
+             WHERE l.run IN (SELECT value FROM json_each(?1)) ORDER BY k.name",
+        )?;
+        let rows = stmt.query_map([&ids], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                Metric::new(
+                    r.get::<_, String>(1)?,
+                    decode_value(r.get(4)?, r.get(5)?),
+                    r.get(3)?,
+                    r.get(2)?,
+                ),
+            ))
+        })?;
+        for row in rows {
+            let (h, m) = row?;
+            metrics.entry(h).or_default().push(m);
+        }
+    }
+    let key_values = |sql: &str| -> Result<HashMap<i64, Vec<KeyValue>>> {
+        let mut out: HashMap<i64, Vec<KeyValue>> = HashMap::new();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([&ids], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                KeyValue::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+            ))
+        })?;
+        for row in rows {
+            let (h, kv) = row?;
+            out.entry(h).or_default().push(kv);
+        }
+        Ok(out)
+    };
+    let mut params = key_values(
+        "SELECT p.run, k.name, p.value FROM params p JOIN keys k ON k.id = p.key
+         WHERE p.run IN (SELECT value FROM json_each(?1)) ORDER BY k.name",
+    )?;
+    let mut tags = key_values("SELECT run, key, value FROM tags WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY key")?;
+    let mut dataset_inputs: HashMap<i64, Vec<DatasetInput>> = HashMap::new();
+    {
+        let mut input_tags: HashMap<(i64, i64), Vec<KeyValue>> = HashMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT run, dataset, key, value FROM input_tags WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY key",
+        )?;
+        let rows = stmt.query_map([&ids], |r| {
+            Ok((
+                (r.get::<_, i64>(0)?, r.get::<_, i64>(1)?),
+                KeyValue::new(r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+            ))
+        })?;
+        for row in rows {
+            let (k, kv) = row?;
+            input_tags.entry(k).or_default().push(kv);
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT i.run, d.id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+             FROM run_inputs i JOIN datasets d ON d.id = i.dataset
+             WHERE i.run IN (SELECT value FROM json_each(?1)) ORDER BY d.id",
+        )?;
+        let rows = stmt.query_map([&ids], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                Dataset {
+                    name: r.get(2)?,
+                    digest: r.get(3)?,
+                    source_type: r.get(4)?,
+                    source: r.get(5)?,
+                    schema: r.get(6)?,
+                    profile: r.get(7)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (h, ds_id, dataset) = row?;
+            let tags = input_tags.remove(&(h, ds_id)).unwrap_or_default();
+            dataset_inputs
+                .entry(h)
+                .or_default()
+                .push(DatasetInput { tags, dataset });
+        }
+    }
+    let mut model_inputs: HashMap<i64, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT run, model_id FROM run_model_inputs WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY model_id",
+        )?;
+        for row in stmt.query_map([&ids], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (h, m) = row?;
+            model_inputs.entry(h).or_default().push(m);
+        }
+    }
+    let mut model_outputs: HashMap<i64, Vec<ModelOutput>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT run, model_id, step FROM run_outputs WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY step, model_id",
+        )?;
+        for row in stmt.query_map([&ids], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                ModelOutput {
+                    model_id: r.get(1)?,
+                    step: r.get(2)?,
+                },
+            ))
+        })? {
+            let (h, o) = row?;
+            model_outputs.entry(h).or_default().push(o);
+        }
+    }
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        let Some(info) = infos.remove(h) else {
+            continue;
+        };
+        out.push(Run {
+            info,
+            metrics: metrics.remove(h).unwrap_or_default(),
+            params: params.remove(h).unwrap_or_default(),
+            tags: tags.remove(h).unwrap_or_default(),
+            dataset_inputs: dataset_inputs.remove(h).unwrap_or_default(),
+            model_inputs: model_inputs.remove(h).unwrap_or_default(),
+            model_outputs: model_outputs.remove(h).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}

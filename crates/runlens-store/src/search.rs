@@ -388,17 +388,8 @@ fn order_clauses(
 /// Searches runs: filter, sort and page in SQLite, then loads each run on the page.
 pub fn runs(conn: &Read, q: &RunQuery) -> Result<Page<Run>> {
     let handles = run_handles(conn, q)?;
-    let mut items = Vec::with_capacity(handles.items.len());
-    for h in handles.items {
-        let info = conn.query_row(
-            &format!("SELECT {} FROM runs r WHERE r.id = ?1", runs::INFO_COLUMNS),
-            [h],
-            runs::info_from_row,
-        )?;
-        items.push(runs::load(conn, h, info)?);
-    }
     Ok(Page {
-        items,
+        items: runs::load_many(conn, &handles.items)?,
         next_offset: handles.next_offset,
     })
 }
