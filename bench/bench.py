@@ -86,13 +86,19 @@ class Raw:
     client Python has, so the figures show the server rather than the client."""
 
     def __init__(self, url):
-        u = urlparse(url)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port)
+        self.url = urlparse(url)
+        self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port)
 
     def _send(self, method, path, body=None):
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        self.conn.request(method, path, body, headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body, headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # A server may close an idle keep-alive connection (uvicorn does after 5 s).
+            self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port)
+            self.conn.request(method, path, body, headers)
+            resp = self.conn.getresponse()
         data = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{method} {path}: {resp.status} {data[:200]!r}")
