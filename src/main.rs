@@ -83,11 +83,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
     match cli.command {
-        Command::Serve {
-            host,
-            port,
-            allow_hosts,
-        } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
+        Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
         Command::Import { .. } | Command::Sync { .. } | Command::Chart { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
@@ -95,22 +91,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(
-    data_dir: PathBuf,
-    addr: SocketAddr,
-    allowed_hosts: Vec<String>,
-) -> anyhow::Result<ExitCode> {
-    let store = runlens_api::open_store(&data_dir)
-        .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {
+    let store =
+        runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("installing the SIGTERM handler");
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]
@@ -125,15 +116,8 @@ fn serve(
             |bound| {
                 // Not println!: a closed stdout must not take the server down.
                 let mut out = std::io::stdout();
-                let _ = writeln!(
-                    out,
-                    "Runlens is serving http://{bound} (store: {})",
-                    data_dir.display()
-                );
-                let _ = writeln!(
-                    out,
-                    "Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")"
-                );
+                let _ = writeln!(out, "Runlens is serving http://{bound} (store: {})", data_dir.display());
+                let _ = writeln!(out, "Log from Python: mlflow.set_tracking_uri(\"http://{bound}\")");
                 let _ = out.flush();
             },
             shutdown,

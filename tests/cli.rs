@@ -29,35 +29,24 @@ fn serve_on_an_empty_data_dir_answers_health_and_keeps_the_store_there() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line
         .split("http://")
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    assert!(
-        addr.starts_with("127.0.0.1:"),
-        "binds loopback by default: {addr}"
-    );
+    assert!(addr.starts_with("127.0.0.1:"), "binds loopback by default: {addr}");
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    std::io::Write::write_all(
-        &mut stream,
-        b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-    )
-    .unwrap();
+    std::io::Write::write_all(&mut stream, b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut resp = String::new();
     stream.read_to_string(&mut resp).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.ends_with("OK"), "{resp}");
-    assert!(
-        data.join("runlens.db").exists(),
-        "the store is created on first use"
-    );
+    assert!(data.join("runlens.db").exists(), "the store is created on first use");
 }
 
 #[test]
@@ -70,9 +59,7 @@ fn runlens_data_dir_env_sets_the_store() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(line.contains(&dir.path().display().to_string()), "{line}");
@@ -84,18 +71,10 @@ fn a_store_from_a_newer_runlens_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     drop(runlens_store::Store::open(dir.path()).unwrap());
     set_user_version(&dir.path().join("runlens.db"), 999);
-    let out = runlens()
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--port", "0"])
-        .output()
-        .unwrap();
+    let out = runlens().arg("--data-dir").arg(dir.path()).args(["serve", "--port", "0"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("schema version 999") && err.contains("update Runlens"),
-        "{err}"
-    );
+    assert!(err.contains("schema version 999") && err.contains("update Runlens"), "{err}");
 }
 
 fn set_user_version(db: &std::path::Path, v: i64) {

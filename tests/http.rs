@@ -17,19 +17,10 @@ async fn health_and_version() {
 #[tokio::test]
 async fn both_prefixes_serve_the_same_api() {
     let s = TestServer::new();
-    let (status, body) = s
-        .post("/api/2.0/mlflow/experiments/create", r#"{"name": "e"}"#)
-        .await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, json!({"experiment_id": "1"}))
-    );
+    let (status, body) = s.post("/api/2.0/mlflow/experiments/create", r#"{"name": "e"}"#).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"experiment_id": "1"})));
     for prefix in ["/api/2.0", "/ajax-api/2.0"] {
-        let (status, body) = s
-            .get(&format!(
-                "{prefix}/mlflow/experiments/get-by-name?experiment_name=e"
-            ))
-            .await;
+        let (status, body) = s.get(&format!("{prefix}/mlflow/experiments/get-by-name?experiment_name=e")).await;
         assert_eq!(status, StatusCode::OK, "{prefix}: {body}");
         assert_eq!(body["experiment"]["experiment_id"], "1");
     }
@@ -38,23 +29,12 @@ async fn both_prefixes_serve_the_same_api() {
 #[tokio::test]
 async fn get_takes_the_query_string_and_repeated_keys() {
     let s = TestServer::new();
-    let (_, run) = s
-        .post(
-            "/api/2.0/mlflow/runs/create",
-            r#"{"experiment_id": "0", "run_name": "q"}"#,
-        )
-        .await;
+    let (_, run) = s.post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0", "run_name": "q"}"#).await;
     let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
-    let (status, body) = s
-        .get(&format!(
-            "/api/2.0/mlflow/runs/get?run_uuid={id}&run_id={id}"
-        ))
-        .await;
+    let (status, body) = s.get(&format!("/api/2.0/mlflow/runs/get?run_uuid={id}&run_id={id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["run"]["info"]["run_name"], "q");
-    let (status, body) = s
-        .get("/api/2.0/mlflow/experiments/search?max_results=1&order_by=name%20ASC")
-        .await;
+    let (status, body) = s.get("/api/2.0/mlflow/experiments/search?max_results=1&order_by=name%20ASC").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["experiments"][0]["name"], "Default");
 }
@@ -62,48 +42,27 @@ async fn get_takes_the_query_string_and_repeated_keys() {
 #[tokio::test]
 async fn errors_carry_mlflow_codes_and_statuses() {
     let s = TestServer::new();
-    let check =
-        |status: StatusCode, body: serde_json::Value, want_status: StatusCode, code: &str| {
-            assert_eq!(status, want_status, "{body}");
-            assert_eq!(body["error_code"], code, "{body}");
-            assert!(
-                body["message"].as_str().is_some_and(|m| !m.is_empty()),
-                "{body}"
-            );
-        };
+    let check = |status: StatusCode, body: serde_json::Value, want_status: StatusCode, code: &str| {
+        assert_eq!(status, want_status, "{body}");
+        assert_eq!(body["error_code"], code, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    };
     let (st, b) = s.get("/api/2.0/mlflow/runs/get?run_id=doesnotexist").await;
-    check(
-        st,
-        b.clone(),
-        StatusCode::NOT_FOUND,
-        "RESOURCE_DOES_NOT_EXIST",
-    );
+    check(st, b.clone(), StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST");
     assert_eq!(b["message"], "Run with id=doesnotexist not found");
-    let (st, b) = s
-        .post("/api/2.0/mlflow/experiments/create", "{not json")
-        .await;
+    let (st, b) = s.post("/api/2.0/mlflow/experiments/create", "{not json").await;
     check(st, b, StatusCode::BAD_REQUEST, "BAD_REQUEST");
     let (st, b) = s.post("/api/2.0/mlflow/experiments/create", "[1, 2]").await;
     check(st, b, StatusCode::BAD_REQUEST, "BAD_REQUEST");
-    let (st, b) = s
-        .post("/api/2.0/mlflow/experiments/create", r#"{"name": 5}"#)
-        .await;
+    let (st, b) = s.post("/api/2.0/mlflow/experiments/create", r#"{"name": 5}"#).await;
     check(st, b, StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE");
-    let (st, b) = s
-        .post(
-            "/api/2.0/mlflow/experiments/create",
-            r#"{"name": "Default"}"#,
-        )
-        .await;
+    let (st, b) = s.post("/api/2.0/mlflow/experiments/create", r#"{"name": "Default"}"#).await;
     check(st, b, StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS");
     let (st, b) = s.post("/api/2.0/mlflow/no-such-thing", "{}").await;
     check(st, b, StatusCode::NOT_FOUND, "ENDPOINT_NOT_FOUND");
     let (st, _) = s.get("/api/2.0/mlflow/runs/create").await;
     assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
-    let big = format!(
-        r#"{{"name": "{}"}}"#,
-        "x".repeat(runlens_server::MAX_BODY + 10)
-    );
+    let big = format!(r#"{{"name": "{}"}}"#, "x".repeat(runlens_server::MAX_BODY + 10));
     let (st, _) = s.post("/api/2.0/mlflow/experiments/create", &big).await;
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
 }
@@ -111,53 +70,25 @@ async fn errors_carry_mlflow_codes_and_statuses() {
 #[tokio::test]
 async fn the_ui_route_calls_any_operation_by_name() {
     let s = TestServer::new();
-    let (status, body) = s
-        .post(
-            "/-/call/mlflow/experiments/get",
-            r#"{"experiment_id": "0"}"#,
-        )
-        .await;
+    let (status, body) = s.post("/-/call/mlflow/experiments/get", r#"{"experiment_id": "0"}"#).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["experiment"]["name"], "Default");
     let (status, body) = s.post("/-/call/mlflow/nothing", "{}").await;
-    assert_eq!(
-        (status, body["error_code"].clone()),
-        (StatusCode::NOT_FOUND, json!("ENDPOINT_NOT_FOUND"))
-    );
+    assert_eq!((status, body["error_code"].clone()), (StatusCode::NOT_FOUND, json!("ENDPOINT_NOT_FOUND")));
 }
 
 #[tokio::test]
 async fn the_ui_is_served_with_a_strict_csp() {
     let s = TestServer::new();
-    let req = axum::http::Request::get("/")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(s.router.clone(), req)
-        .await
-        .unwrap();
+    let req = axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap();
+    let resp = tower::ServiceExt::oneshot(s.router.clone(), req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let csp = resp
-        .headers()
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(
-        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
-        "{csp}"
-    );
-    let (_, ctype, body) = s
-        .send(
-            axum::http::Request::get("/index.html")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let csp = resp.headers().get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"), "{csp}");
+    let (_, ctype, body) =
+        s.send(axum::http::Request::get("/index.html").body(axum::body::Body::empty()).unwrap()).await;
     assert!(ctype.starts_with("text/html"), "{ctype}");
-    assert!(
-        body.contains("<div id=\"app\">") || body.contains("Runlens"),
-        "{body}"
-    );
+    assert!(body.contains("<div id=\"app\">") || body.contains("Runlens"), "{body}");
 }
 
 #[tokio::test]
@@ -170,27 +101,13 @@ async fn logged_models_take_ids_from_the_path() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{created}");
-    let id = created["model"]["info"]["model_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = created["model"]["info"]["model_id"].as_str().unwrap().to_string();
     assert!(id.starts_with("m-"));
     assert_eq!(created["model"]["info"]["status"], "LOGGED_MODEL_PENDING");
-    assert_eq!(
-        created["model"]["info"]["artifact_uri"],
-        format!("mlflow-artifacts:/0/models/{id}/artifacts")
-    );
-    let (st, body) = s
-        .method(
-            "PATCH",
-            &format!("/api/2.0/mlflow/logged-models/{id}"),
-            r#"{"status": "LOGGED_MODEL_READY"}"#,
-        )
-        .await;
-    assert_eq!(
-        (st, body["model"]["info"]["status"].clone()),
-        (StatusCode::OK, json!("LOGGED_MODEL_READY"))
-    );
+    assert_eq!(created["model"]["info"]["artifact_uri"], format!("mlflow-artifacts:/0/models/{id}/artifacts"));
+    let (st, body) =
+        s.method("PATCH", &format!("/api/2.0/mlflow/logged-models/{id}"), r#"{"status": "LOGGED_MODEL_READY"}"#).await;
+    assert_eq!((st, body["model"]["info"]["status"].clone()), (StatusCode::OK, json!("LOGGED_MODEL_READY")));
     let (st, _) = s
         .method(
             "PATCH",
@@ -200,40 +117,16 @@ async fn logged_models_take_ids_from_the_path() {
         .await;
     assert_eq!(st, StatusCode::OK);
     let (_, got) = s.get(&format!("/api/2.0/mlflow/logged-models/{id}")).await;
-    assert_eq!(
-        got["model"]["info"]["tags"],
-        json!([{"key": "a", "value": "b"}])
-    );
-    assert_eq!(
-        got["model"]["data"]["params"],
-        json!([{"key": "C", "value": "1"}])
-    );
-    let (st, _) = s
-        .method(
-            "DELETE",
-            &format!("/api/2.0/mlflow/logged-models/{id}/tags/a"),
-            "{}",
-        )
-        .await;
+    assert_eq!(got["model"]["info"]["tags"], json!([{"key": "a", "value": "b"}]));
+    assert_eq!(got["model"]["data"]["params"], json!([{"key": "C", "value": "1"}]));
+    let (st, _) = s.method("DELETE", &format!("/api/2.0/mlflow/logged-models/{id}/tags/a"), "{}").await;
     assert_eq!(st, StatusCode::OK);
-    let (st, found) = s
-        .post(
-            "/api/2.0/mlflow/logged-models/search",
-            r#"{"experiment_ids": ["0"], "filter": "name = 'clf'"}"#,
-        )
-        .await;
-    assert_eq!(
-        (st, found["models"].as_array().map(|m| m.len())),
-        (StatusCode::OK, Some(1))
-    );
+    let (st, found) =
+        s.post("/api/2.0/mlflow/logged-models/search", r#"{"experiment_ids": ["0"], "filter": "name = 'clf'"}"#).await;
+    assert_eq!((st, found["models"].as_array().map(|m| m.len())), (StatusCode::OK, Some(1)));
     let (st, body) = s.get("/api/2.0/mlflow/logged-models/m-doesnotexist").await;
-    assert_eq!(
-        (st, body["error_code"].clone()),
-        (StatusCode::NOT_FOUND, json!("RESOURCE_DOES_NOT_EXIST"))
-    );
-    let (st, _) = s
-        .method("PUT", &format!("/api/2.0/mlflow/logged-models/{id}"), "{}")
-        .await;
+    assert_eq!((st, body["error_code"].clone()), (StatusCode::NOT_FOUND, json!("RESOURCE_DOES_NOT_EXIST")));
+    let (st, _) = s.method("PUT", &format!("/api/2.0/mlflow/logged-models/{id}"), "{}").await;
     assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
 }
 
@@ -241,35 +134,17 @@ async fn logged_models_take_ids_from_the_path() {
 async fn server_info_and_bulk_history() {
     let s = TestServer::new();
     let (st, info) = s.get("/api/3.0/mlflow/server-info").await;
-    assert_eq!(
-        (st, info["store_type"].clone()),
-        (StatusCode::OK, json!("SqlStore"))
-    );
-    let (_, run) = s
-        .post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0"}"#)
-        .await;
+    assert_eq!((st, info["store_type"].clone()), (StatusCode::OK, json!("SqlStore")));
+    let (_, run) = s.post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0"}"#).await;
     let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
-    let metrics: Vec<_> = (0..1000)
-        .map(|i| json!({"key": "m", "value": i, "timestamp": i, "step": i}))
-        .collect();
-    s.post(
-        "/api/2.0/mlflow/runs/log-batch",
-        &json!({"run_id": id, "metrics": metrics}).to_string(),
-    )
-    .await;
-    let (st, body) = s.get(&format!("/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids={id}&metric_key=m&max_results=10")).await;
+    let metrics: Vec<_> = (0..1000).map(|i| json!({"key": "m", "value": i, "timestamp": i, "step": i})).collect();
+    s.post("/api/2.0/mlflow/runs/log-batch", &json!({"run_id": id, "metrics": metrics}).to_string()).await;
+    let (st, body) = s
+        .get(&format!("/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids={id}&metric_key=m&max_results=10"))
+        .await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    let steps: Vec<i64> = body["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["step"].as_i64().unwrap())
-        .collect();
+    let steps: Vec<i64> = body["metrics"].as_array().unwrap().iter().map(|m| m["step"].as_i64().unwrap()).collect();
     assert!(steps.len() <= 11 && steps.len() >= 10, "{steps:?}");
-    assert_eq!(
-        (steps[0], *steps.last().unwrap()),
-        (0, 999),
-        "first and last steps are kept"
-    );
+    assert_eq!((steps[0], *steps.last().unwrap()), (0, 999), "first and last steps are kept");
     assert_eq!(body["metrics"][0]["run_id"], json!(id));
 }

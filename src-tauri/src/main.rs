@@ -25,16 +25,11 @@ async fn call(
     state: State<'_, AppState>,
     op: String,
     args: serde_json::Value,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<runlens_api::Answer, ApiError> {
     let store = state.store.clone();
     tauri::async_runtime::spawn_blocking(move || runlens_api::call(&store, &op, args))
         .await
-        .map_err(|e| {
-            ApiError::new(
-                ErrorCode::InternalError,
-                format!("the operation failed unexpectedly: {e}"),
-            )
-        })?
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the operation failed unexpectedly: {e}")))?
 }
 
 /// The URI a Python script should pass to `mlflow.set_tracking_uri`, if the server is up.
@@ -44,10 +39,7 @@ fn tracking_uri(state: State<'_, AppState>) -> Option<String> {
 }
 
 fn port() -> u16 {
-    std::env::var("RUNLENS_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(runlens_api::DEFAULT_PORT)
+    std::env::var("RUNLENS_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(runlens_api::DEFAULT_PORT)
 }
 
 fn main() {
@@ -55,10 +47,7 @@ fn main() {
     let store = match runlens_api::open_store(&data_dir) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!(
-                "runlens-desktop: cannot open the store in {}: {e}",
-                data_dir.display()
-            );
+            eprintln!("runlens-desktop: cannot open the store in {}: {e}", data_dir.display());
             std::process::exit(1);
         }
     };
@@ -89,10 +78,7 @@ fn main() {
     });
 
     let result = tauri::Builder::default()
-        .manage(AppState {
-            store,
-            tracking_uri: uri,
-        })
+        .manage(AppState { store, tracking_uri: uri })
         .invoke_handler(tauri::generate_handler![call, tracking_uri])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -20,21 +20,13 @@ fn external_root(conn: &Read, path: &str) -> runlens_store::Result<Option<(PathB
     let (dir, rest) = match parts.as_slice() {
         [_, run, "artifacts", rest @ ..] if *run != "models" => {
             let dir: Option<String> = conn
-                .query_row(
-                    "SELECT artifact_dir FROM runs WHERE run_uuid = ?1",
-                    [run],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT artifact_dir FROM runs WHERE run_uuid = ?1", [run], |r| r.get(0))
                 .unwrap_or(None);
             (dir, rest.join("/"))
         }
         [_, "models", id, "artifacts", rest @ ..] => {
             let dir: Option<String> = conn
-                .query_row(
-                    "SELECT artifact_dir FROM logged_models WHERE model_id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT artifact_dir FROM logged_models WHERE model_id = ?1", [id], |r| r.get(0))
                 .unwrap_or(None);
             (dir, rest.join("/"))
         }
@@ -86,11 +78,7 @@ fn list_dir(dir: &Path, prefix: &str) -> ApiResult<Vec<FileInfo>> {
             continue;
         }
         out.push(FileInfo {
-            path: if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            },
+            path: if prefix.is_empty() { name } else { format!("{prefix}/{name}") },
             is_dir,
             file_size: (!is_dir).then_some(meta.len()),
         });
@@ -117,9 +105,7 @@ pub struct ProxyListResponse {
 /// Lists a folder through the artifact proxy (names relative to it).
 pub fn proxy_list(store: &Store, req: ProxyList) -> ApiResult<ProxyListResponse> {
     let dir = locate(store, req.path.as_deref().unwrap_or(""))?;
-    Ok(ProxyListResponse {
-        files: list_dir(&dir, "")?,
-    })
+    Ok(ProxyListResponse { files: list_dir(&dir, "")? })
 }
 
 /// Deletes a file or folder through the artifact proxy.
@@ -128,19 +114,10 @@ pub fn proxy_delete(store: &Store, path: &str) -> ApiResult<Empty> {
     if target == store.artifact_root() {
         return Err(ApiError::invalid("Refusing to delete the artifact root"));
     }
-    let meta = std::fs::symlink_metadata(&target)
-        .map_err(|_| ApiError::not_found(format!("No artifact at '{path}'")))?;
-    let result = if meta.is_dir() {
-        std::fs::remove_dir_all(&target)
-    } else {
-        std::fs::remove_file(&target)
-    };
-    result.map_err(|e| {
-        ApiError::new(
-            ErrorCode::InternalError,
-            format!("Deleting '{path}' failed: {e}"),
-        )
-    })?;
+    let meta =
+        std::fs::symlink_metadata(&target).map_err(|_| ApiError::not_found(format!("No artifact at '{path}'")))?;
+    let result = if meta.is_dir() { std::fs::remove_dir_all(&target) } else { std::fs::remove_file(&target) };
+    result.map_err(|e| ApiError::new(ErrorCode::InternalError, format!("Deleting '{path}' failed: {e}")))?;
     Ok(Empty {})
 }
 
@@ -181,19 +158,12 @@ pub struct ListArtifactsResponse {
 
 /// Lists a folder of a run's artifacts.
 pub fn list_artifacts(store: &Store, req: ListArtifacts) -> ApiResult<ListArtifactsResponse> {
-    let run_id = req
-        .run_id
-        .or(req.run_uuid)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("run_id"))?;
+    let run_id = req.run_id.or(req.run_uuid).filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("run_id"))?;
     let (root_uri, root) = store.read(|c| run_proxy_root(c, &run_id))?;
     let sub = req.path.unwrap_or_default();
     let sub = sub.trim_matches('/');
     let dir = locate(store, &format!("{root}/{sub}"))?;
-    Ok(ListArtifactsResponse {
-        root_uri,
-        files: list_dir(&dir, sub)?,
-    })
+    Ok(ListArtifactsResponse { root_uri, files: list_dir(&dir, sub)? })
 }
 
 /// The file behind `/get-artifact?run_id=&path=` (the UI's download route).
@@ -204,17 +174,12 @@ pub fn run_artifact_file(store: &Store, run_id: &str, path: &str) -> ApiResult<P
 
 /// The proxy path of a `mlflow-artifacts:/…` URI.
 fn proxy_path(uri: &str) -> Option<&str> {
-    uri.strip_prefix("mlflow-artifacts:")
-        .map(|p| p.trim_start_matches('/'))
+    uri.strip_prefix("mlflow-artifacts:").map(|p| p.trim_start_matches('/'))
 }
 
 /// The artifact URI of a model version: its logged model's location for `models:/m-…`
 /// sources, the run's artifact URI plus the path for `runs:/` sources.
-pub fn version_artifact_uri(
-    conn: &Read,
-    name: &str,
-    version: i64,
-) -> runlens_store::Result<String> {
+pub fn version_artifact_uri(conn: &Read, name: &str, version: i64) -> runlens_store::Result<String> {
     let v = registry::get_version(conn, name, version)?;
     let source = v.source.unwrap_or_default();
     if let Some(model_id) = v.model_id.as_deref().filter(|m| !m.is_empty()) {
@@ -239,17 +204,9 @@ pub fn version_artifact_uri(
 }
 
 /// The file behind `/model-versions/get-artifact?name=&version=&path=`.
-pub fn version_artifact_file(
-    store: &Store,
-    name: &str,
-    version: i64,
-    path: &str,
-) -> ApiResult<PathBuf> {
+pub fn version_artifact_file(store: &Store, name: &str, version: i64, path: &str) -> ApiResult<PathBuf> {
     let uri = store.read(|c| version_artifact_uri(c, name, version))?;
-    let root = proxy_path(&uri).ok_or_else(|| {
-        ApiError::invalid(format!(
-            "Model version source '{uri}' is not served by Runlens"
-        ))
-    })?;
+    let root = proxy_path(&uri)
+        .ok_or_else(|| ApiError::invalid(format!("Model version source '{uri}' is not served by Runlens")))?;
     locate(store, &format!("{root}/{}", path.trim_start_matches('/')))
 }

@@ -48,9 +48,7 @@ impl ErrorCode {
     /// The HTTP status MLflow's server answers with (`ERROR_CODE_TO_HTTP_STATUS`).
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::InvalidParameterValue
-            | ErrorCode::BadRequest
-            | ErrorCode::ResourceAlreadyExists => 400,
+            ErrorCode::InvalidParameterValue | ErrorCode::BadRequest | ErrorCode::ResourceAlreadyExists => 400,
             ErrorCode::ResourceDoesNotExist | ErrorCode::EndpointNotFound => 404,
             ErrorCode::PermissionDenied => 403,
             ErrorCode::RequestLimitExceeded => 429,
@@ -74,10 +72,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and message.
     pub fn new(error_code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            error_code,
-            message: message.into(),
-        }
+        ApiError { error_code, message: message.into() }
     }
     /// `INVALID_PARAMETER_VALUE`.
     pub fn invalid(message: impl Into<String>) -> ApiError {

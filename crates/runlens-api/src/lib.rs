@@ -31,10 +31,7 @@ pub struct Empty {}
 
 /// The current time in epoch milliseconds.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// The default tracking server port of both the desktop app and `runlens serve`.
@@ -88,11 +85,7 @@ pub struct Op {
 
 /// Decodes a request, naming the offending field in the error.
 fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
-    let args = if args.is_null() {
-        serde_json::Value::Object(Default::default())
-    } else {
-        args
-    };
+    let args = if args.is_null() { serde_json::Value::Object(Default::default()) } else { args };
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -108,12 +101,8 @@ fn decode<T: DeserializeOwned>(args: serde_json::Value) -> ApiResult<T> {
 pub type Answer = Box<serde_json::value::RawValue>;
 
 fn encode<T: Serialize>(resp: T) -> ApiResult<Answer> {
-    serde_json::value::to_raw_value(&resp).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InternalError,
-            format!("encoding the answer failed: {e}"),
-        )
-    })
+    serde_json::value::to_raw_value(&resp)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("encoding the answer failed: {e}")))
 }
 
 macro_rules! ops {
@@ -221,15 +210,14 @@ pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), Ro
             continue;
         }
         let mut captured = Vec::new();
-        let matches = pattern.iter().zip(&parts).all(|(p, actual)| {
-            match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+        let matches =
+            pattern.iter().zip(&parts).all(|(p, actual)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(name) => {
                     captured.push((name, (*actual).to_string()));
                     !actual.is_empty()
                 }
                 None => p == actual,
-            }
-        });
+            });
         if !matches {
             continue;
         }
@@ -238,21 +226,14 @@ pub fn route(path: &str, method: Method) -> Result<(&'static Op, PathParams), Ro
             return Ok((op, captured));
         }
     }
-    Err(if path_matched {
-        RouteError::MethodNotAllowed
-    } else {
-        RouteError::NotFound
-    })
+    Err(if path_matched { RouteError::MethodNotAllowed } else { RouteError::NotFound })
 }
 
 /// Runs the named operation on a JSON request. An unknown name is `ENDPOINT_NOT_FOUND`.
 pub fn call(store: &Store, name: &str, args: serde_json::Value) -> ApiResult<Answer> {
     match op(name) {
         Some(op) => (op.call)(store, args),
-        None => Err(ApiError::new(
-            ErrorCode::EndpointNotFound,
-            format!("No operation named '{name}'"),
-        )),
+        None => Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'"))),
     }
 }
 

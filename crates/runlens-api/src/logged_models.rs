@@ -126,14 +126,9 @@ pub struct CreateLoggedModel {
 }
 
 /// Creates a logged model (status `LOGGED_MODEL_PENDING`).
-pub fn create_logged_model(
-    store: &Store,
-    req: CreateLoggedModel,
-) -> ApiResult<LoggedModelResponse> {
+pub fn create_logged_model(store: &Store, req: CreateLoggedModel) -> ApiResult<LoggedModelResponse> {
     let experiment_id = validate::experiment_id(
-        &req.experiment_id
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::missing("experiment_id"))?,
+        &req.experiment_id.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("experiment_id"))?,
     )?;
     for t in &req.tags {
         validate::key("tag", &t.key)?;
@@ -141,10 +136,7 @@ pub fn create_logged_model(
     for p in &req.params {
         validate::key("param", &p.key)?;
     }
-    let name = req
-        .name
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "model".to_string());
+    let name = req.name.filter(|n| !n.is_empty()).unwrap_or_else(|| "model".to_string());
     let m = store.write(|tx| {
         lm::create(
             tx,
@@ -171,16 +163,13 @@ pub struct ModelId {
 }
 
 fn model_id(v: Option<String>) -> ApiResult<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("model_id"))
+    v.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("model_id"))
 }
 
 /// Gets a logged model.
 pub fn get_logged_model(store: &Store, req: ModelId) -> ApiResult<LoggedModelResponse> {
     let id = model_id(req.model_id)?;
-    Ok(LoggedModelResponse {
-        model: store.read(|c| lm::get(c, &id))?.into(),
-    })
+    Ok(LoggedModelResponse { model: store.read(|c| lm::get(c, &id))?.into() })
 }
 
 /// Deletes a logged model.
@@ -200,22 +189,11 @@ pub struct FinalizeLoggedModel {
 }
 
 /// Sets a logged model's final status.
-pub fn finalize_logged_model(
-    store: &Store,
-    req: FinalizeLoggedModel,
-) -> ApiResult<LoggedModelResponse> {
+pub fn finalize_logged_model(store: &Store, req: FinalizeLoggedModel) -> ApiResult<LoggedModelResponse> {
     let id = model_id(req.model_id)?;
-    let status = req
-        .status
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("status"))?;
-    if !matches!(
-        status.as_str(),
-        "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED" | "LOGGED_MODEL_PENDING"
-    ) {
-        return Err(ApiError::invalid(format!(
-            "Invalid logged model status '{status}'"
-        )));
+    let status = req.status.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("status"))?;
+    if !matches!(status.as_str(), "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED" | "LOGGED_MODEL_PENDING") {
+        return Err(ApiError::invalid(format!("Invalid logged model status '{status}'")));
     }
     let m = store.write(|tx| lm::set_status(tx, &id, &status, now_ms()))?;
     Ok(LoggedModelResponse { model: m.into() })
@@ -232,10 +210,7 @@ pub struct SetLoggedModelTags {
 }
 
 /// Sets tags on a logged model.
-pub fn set_logged_model_tags(
-    store: &Store,
-    req: SetLoggedModelTags,
-) -> ApiResult<LoggedModelResponse> {
+pub fn set_logged_model_tags(store: &Store, req: SetLoggedModelTags) -> ApiResult<LoggedModelResponse> {
     let id = model_id(req.model_id)?;
     for t in &req.tags {
         validate::key("tag", &t.key)?;
@@ -262,10 +237,7 @@ pub struct DeleteLoggedModelTag {
 /// Deletes a logged model tag.
 pub fn delete_logged_model_tag(store: &Store, req: DeleteLoggedModelTag) -> ApiResult<Empty> {
     let id = model_id(req.model_id)?;
-    let key = req
-        .tag_key
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("tag_key"))?;
+    let key = req.tag_key.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("tag_key"))?;
     store.write(|tx| lm::delete_tag(tx, &id, &key))?;
     Ok(Empty {})
 }
@@ -333,18 +305,11 @@ pub struct SearchLoggedModelsResponse {
 }
 
 /// Searches logged models.
-pub fn search_logged_models(
-    store: &Store,
-    req: SearchLoggedModels,
-) -> ApiResult<SearchLoggedModelsResponse> {
+pub fn search_logged_models(store: &Store, req: SearchLoggedModels) -> ApiResult<SearchLoggedModelsResponse> {
     let experiment_ids = req
         .experiment_ids
         .iter()
-        .map(|id| {
-            id.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::invalid(format!("Invalid experiment id '{id}'")))
-        })
+        .map(|id| id.trim().parse::<i64>().map_err(|_| ApiError::invalid(format!("Invalid experiment id '{id}'"))))
         .collect::<ApiResult<Vec<_>>>()?;
     let q = LoggedModelQuery {
         experiment_ids,
@@ -354,12 +319,7 @@ pub fn search_logged_models(
             .order_by
             .into_iter()
             .filter_map(|o| {
-                o.field_name.map(|f| {
-                    (
-                        f.trim_start_matches("attributes.").to_string(),
-                        o.ascending.unwrap_or(true),
-                    )
-                })
+                o.field_name.map(|f| (f.trim_start_matches("attributes.").to_string(), o.ascending.unwrap_or(true)))
             })
             .collect(),
         offset: paging::decode(req.page_token.as_deref())?,

@@ -18,14 +18,11 @@ pub fn decode(token: Option<&str>) -> ApiResult<i64> {
         .decode(token)
         .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(token))
         .map_err(|_| ApiError::invalid("Invalid page token, could not base64-decode"))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::invalid("Invalid page token, decoded value=.. could not be parsed as JSON")
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::invalid("Invalid page token, decoded value=.. could not be parsed as JSON"))?;
     match value.get("offset").and_then(|o| o.as_i64()) {
         Some(o) if o >= 0 => Ok(o),
-        _ => Err(ApiError::invalid(
-            "Invalid page token, parsed value=... does not contain a valid 'offset'",
-        )),
+        _ => Err(ApiError::invalid("Invalid page token, parsed value=... does not contain a valid 'offset'")),
     }
 }
 

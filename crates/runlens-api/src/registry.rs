@@ -12,17 +12,12 @@ use crate::wire::{list, opt_bool, opt_i64, opt_id, KeyValue};
 use crate::{now_ms, paging, validate, Empty};
 
 fn required(v: Option<String>, field: &str) -> ApiResult<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing(field))
+    v.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing(field))
 }
 
 fn version_number(v: Option<String>) -> ApiResult<i64> {
     let v = required(v, "version")?;
-    v.trim().parse().map_err(|_| {
-        ApiError::invalid(format!(
-            "Parameter 'version' must be an integer, got '{v}'."
-        ))
-    })
+    v.trim().parse().map_err(|_| ApiError::invalid(format!("Parameter 'version' must be an integer, got '{v}'.")))
 }
 
 fn kvs(v: Vec<runlens_store::KeyValue>) -> Vec<KeyValue> {
@@ -136,14 +131,7 @@ impl From<reg::RegisteredModel> for RegisteredModel {
             description: m.description,
             latest_versions: m.latest_versions.into_iter().map(Into::into).collect(),
             tags: kvs(m.tags),
-            aliases: m
-                .aliases
-                .into_iter()
-                .map(|(alias, v)| Alias {
-                    alias,
-                    version: v.to_string(),
-                })
-                .collect(),
+            aliases: m.aliases.into_iter().map(|(alias, v)| Alias { alias, version: v.to_string() }).collect(),
         }
     }
 }
@@ -176,17 +164,11 @@ pub struct RegisteredModelResponse {
 }
 
 /// Creates a registered model.
-pub fn create_registered_model(
-    store: &Store,
-    req: CreateRegisteredModel,
-) -> ApiResult<RegisteredModelResponse> {
+pub fn create_registered_model(store: &Store, req: CreateRegisteredModel) -> ApiResult<RegisteredModelResponse> {
     let name = required(req.name, "name")?;
     let tags = to_store_tags(req.tags)?;
-    let m = store
-        .write(|tx| reg::create_model(tx, &name, req.description.as_deref(), &tags, now_ms()))?;
-    Ok(RegisteredModelResponse {
-        registered_model: m.into(),
-    })
+    let m = store.write(|tx| reg::create_model(tx, &name, req.description.as_deref(), &tags, now_ms()))?;
+    Ok(RegisteredModelResponse { registered_model: m.into() })
 }
 
 /// A request naming a registered model.
@@ -199,9 +181,7 @@ pub struct ModelName {
 /// Gets a registered model.
 pub fn get_registered_model(store: &Store, req: ModelName) -> ApiResult<RegisteredModelResponse> {
     let name = required(req.name, "name")?;
-    Ok(RegisteredModelResponse {
-        registered_model: store.read(|c| reg::get_model(c, &name))?.into(),
-    })
+    Ok(RegisteredModelResponse { registered_model: store.read(|c| reg::get_model(c, &name))?.into() })
 }
 
 /// `registered-models/rename`.
@@ -214,16 +194,11 @@ pub struct RenameRegisteredModel {
 }
 
 /// Renames a registered model.
-pub fn rename_registered_model(
-    store: &Store,
-    req: RenameRegisteredModel,
-) -> ApiResult<RegisteredModelResponse> {
+pub fn rename_registered_model(store: &Store, req: RenameRegisteredModel) -> ApiResult<RegisteredModelResponse> {
     let name = required(req.name, "name")?;
     let new_name = required(req.new_name, "new_name")?;
     let m = store.write(|tx| reg::rename_model(tx, &name, &new_name, now_ms()))?;
-    Ok(RegisteredModelResponse {
-        registered_model: m.into(),
-    })
+    Ok(RegisteredModelResponse { registered_model: m.into() })
 }
 
 /// `registered-models/update`.
@@ -236,15 +211,10 @@ pub struct UpdateRegisteredModel {
 }
 
 /// Sets a registered model's description.
-pub fn update_registered_model(
-    store: &Store,
-    req: UpdateRegisteredModel,
-) -> ApiResult<RegisteredModelResponse> {
+pub fn update_registered_model(store: &Store, req: UpdateRegisteredModel) -> ApiResult<RegisteredModelResponse> {
     let name = required(req.name, "name")?;
     let m = store.write(|tx| reg::update_model(tx, &name, req.description.as_deref(), now_ms()))?;
-    Ok(RegisteredModelResponse {
-        registered_model: m.into(),
-    })
+    Ok(RegisteredModelResponse { registered_model: m.into() })
 }
 
 /// Deletes a registered model and its versions.
@@ -326,10 +296,7 @@ pub struct SearchRegisteredModelsResponse {
 }
 
 /// Searches registered models.
-pub fn search_registered_models(
-    store: &Store,
-    req: SearchRegistry,
-) -> ApiResult<SearchRegisteredModelsResponse> {
+pub fn search_registered_models(store: &Store, req: SearchRegistry) -> ApiResult<SearchRegisteredModelsResponse> {
     let q = registry_query(&req, 100, 1000)?;
     let page = store.read(|c| search::registered_models(c, &q))?;
     Ok(SearchRegisteredModelsResponse {
@@ -357,23 +324,14 @@ pub struct ModelVersionsResponse {
 }
 
 /// The latest version in each stage.
-pub fn get_latest_versions(
-    store: &Store,
-    req: GetLatestVersions,
-) -> ApiResult<ModelVersionsResponse> {
+pub fn get_latest_versions(store: &Store, req: GetLatestVersions) -> ApiResult<ModelVersionsResponse> {
     let name = required(req.name, "name")?;
-    let stages = req
-        .stages
-        .iter()
-        .map(|s| reg::canonical_stage(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let stages = req.stages.iter().map(|s| reg::canonical_stage(s)).collect::<Result<Vec<_>, _>>()?;
     let versions = store.read(|c| {
         reg::get_model(c, &name)?;
         reg::latest_versions(c, &name, &stages)
     })?;
-    Ok(ModelVersionsResponse {
-        model_versions: versions.into_iter().map(Into::into).collect(),
-    })
+    Ok(ModelVersionsResponse { model_versions: versions.into_iter().map(Into::into).collect() })
 }
 
 /// `registered-models/alias` (POST).
@@ -395,11 +353,7 @@ fn check_alias(alias: &str) -> ApiResult<()> {
             "'{alias}' is a reserved word and cannot be used as an alias (it would be ambiguous with 'latest' or a version)."
         )));
     }
-    if !alias
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        || alias.len() > 255
-    {
+    if !alias.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') || alias.len() > 255 {
         return Err(ApiError::invalid(format!(
             "Invalid alias name: '{alias}'. Aliases may only contain alphanumerics, underscores and dashes."
         )));
@@ -442,17 +396,10 @@ pub struct ModelVersionResponse {
 }
 
 /// The version an alias points at.
-pub fn get_model_version_by_alias(
-    store: &Store,
-    req: AliasName,
-) -> ApiResult<ModelVersionResponse> {
+pub fn get_model_version_by_alias(store: &Store, req: AliasName) -> ApiResult<ModelVersionResponse> {
     let name = required(req.name, "name")?;
     let alias = required(req.alias, "alias")?;
-    Ok(ModelVersionResponse {
-        model_version: store
-            .read(|c| reg::version_by_alias(c, &name, &alias))?
-            .into(),
-    })
+    Ok(ModelVersionResponse { model_version: store.read(|c| reg::version_by_alias(c, &name, &alias))?.into() })
 }
 
 /// `model-versions/create`.
@@ -478,13 +425,8 @@ pub struct CreateModelVersion {
 /// Checks a version source: only URIs that resolve inside Runlens (`runs:/`, `models:/`,
 /// `mlflow-artifacts:/`) are accepted, never a path on the host.
 fn check_source(source: &str, model_id: Option<&str>) -> ApiResult<()> {
-    let ok_scheme = ["runs:/", "models:/", "mlflow-artifacts:/"]
-        .iter()
-        .any(|s| source.starts_with(s));
-    let suspicious = source.contains("..")
-        || source.contains('\\')
-        || source.contains('#')
-        || source.contains('\0');
+    let ok_scheme = ["runs:/", "models:/", "mlflow-artifacts:/"].iter().any(|s| source.starts_with(s));
+    let suspicious = source.contains("..") || source.contains('\\') || source.contains('#') || source.contains('\0');
     if !ok_scheme || suspicious {
         return Err(ApiError::invalid(format!(
             "Invalid model version source: '{source}'. Runlens accepts runs:/, models:/ and mlflow-artifacts:/ sources, not paths on this machine."
@@ -502,10 +444,7 @@ fn check_source(source: &str, model_id: Option<&str>) -> ApiResult<()> {
 }
 
 /// Creates the next version of a registered model.
-pub fn create_model_version(
-    store: &Store,
-    req: CreateModelVersion,
-) -> ApiResult<ModelVersionResponse> {
+pub fn create_model_version(store: &Store, req: CreateModelVersion) -> ApiResult<ModelVersionResponse> {
     let name = required(req.name, "name")?;
     let source = required(req.source, "source")?;
     check_source(&source, req.model_id.as_deref())?;
@@ -539,9 +478,7 @@ pub fn create_model_version(
             now_ms(),
         )
     })?;
-    Ok(ModelVersionResponse {
-        model_version: v.into(),
-    })
+    Ok(ModelVersionResponse { model_version: v.into() })
 }
 
 /// A request naming a model version.
@@ -558,9 +495,7 @@ pub struct VersionKey {
 pub fn get_model_version(store: &Store, req: VersionKey) -> ApiResult<ModelVersionResponse> {
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
-    Ok(ModelVersionResponse {
-        model_version: store.read(|c| reg::get_version(c, &name, version))?.into(),
-    })
+    Ok(ModelVersionResponse { model_version: store.read(|c| reg::get_version(c, &name, version))?.into() })
 }
 
 /// Deletes a model version.
@@ -584,18 +519,11 @@ pub struct UpdateModelVersion {
 }
 
 /// Sets a version's description.
-pub fn update_model_version(
-    store: &Store,
-    req: UpdateModelVersion,
-) -> ApiResult<ModelVersionResponse> {
+pub fn update_model_version(store: &Store, req: UpdateModelVersion) -> ApiResult<ModelVersionResponse> {
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
-    let v = store.write(|tx| {
-        reg::update_version(tx, &name, version, req.description.as_deref(), now_ms())
-    })?;
-    Ok(ModelVersionResponse {
-        model_version: v.into(),
-    })
+    let v = store.write(|tx| reg::update_version(tx, &name, version, req.description.as_deref(), now_ms()))?;
+    Ok(ModelVersionResponse { model_version: v.into() })
 }
 
 /// `model-versions/transition-stage`.
@@ -614,19 +542,13 @@ pub struct TransitionStage {
 }
 
 /// Moves a version to a stage.
-pub fn transition_model_version_stage(
-    store: &Store,
-    req: TransitionStage,
-) -> ApiResult<ModelVersionResponse> {
+pub fn transition_model_version_stage(store: &Store, req: TransitionStage) -> ApiResult<ModelVersionResponse> {
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
     let stage = required(req.stage, "stage")?;
     let archive = req.archive_existing_versions.unwrap_or(false);
-    let v =
-        store.write(|tx| reg::transition_stage(tx, &name, version, &stage, archive, now_ms()))?;
-    Ok(ModelVersionResponse {
-        model_version: v.into(),
-    })
+    let v = store.write(|tx| reg::transition_stage(tx, &name, version, &stage, archive, now_ms()))?;
+    Ok(ModelVersionResponse { model_version: v.into() })
 }
 
 /// `model-versions/set-tag` and `delete-tag`.
@@ -676,10 +598,7 @@ pub struct SearchModelVersionsResponse {
 }
 
 /// Searches model versions.
-pub fn search_model_versions(
-    store: &Store,
-    req: SearchRegistry,
-) -> ApiResult<SearchModelVersionsResponse> {
+pub fn search_model_versions(store: &Store, req: SearchRegistry) -> ApiResult<SearchModelVersionsResponse> {
     let q = registry_query(&req, 10_000, 200_000)?;
     let page = store.read(|c| search::model_versions(c, &q))?;
     Ok(SearchModelVersionsResponse {
@@ -704,10 +623,7 @@ pub struct DownloadUriResponse {
 }
 
 /// The artifact URI of a version: its logged model's or its run's artifact location.
-pub fn get_model_version_download_uri(
-    store: &Store,
-    req: VersionKey,
-) -> ApiResult<DownloadUriResponse> {
+pub fn get_model_version_download_uri(store: &Store, req: VersionKey) -> ApiResult<DownloadUriResponse> {
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
     let uri = store.read(|c| crate::artifacts::version_artifact_uri(c, &name, version))?;

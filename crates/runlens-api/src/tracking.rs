@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use runlens_store::filter::{self, Dialect};
 use runlens_store::search::{ExperimentQuery, RunQuery};
 use runlens_store::{
-    experiments, inputs, logged_models, metrics, params, runs, search, tags, Lifecycle, RunStatus,
-    Store, ViewType,
+    experiments, inputs, logged_models, metrics, params, runs, search, tags, Lifecycle, RunStatus, Store, ViewType,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -19,8 +18,7 @@ fn required<T>(v: Option<T>, field: &str) -> ApiResult<T> {
 }
 
 fn required_str(v: Option<String>, field: &str) -> ApiResult<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing(field))
+    v.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing(field))
 }
 
 fn view_type(v: Option<&str>) -> ApiResult<ViewType> {
@@ -79,10 +77,7 @@ fn artifact_location(location: Option<String>) -> ApiResult<Option<String>> {
 }
 
 /// Creates an experiment.
-pub fn create_experiment(
-    store: &Store,
-    req: CreateExperiment,
-) -> ApiResult<CreateExperimentResponse> {
+pub fn create_experiment(store: &Store, req: CreateExperiment) -> ApiResult<CreateExperimentResponse> {
     let name = required_str(req.name, "name")?;
     if name.trim().is_empty() {
         return Err(ApiError::invalid("Invalid experiment name: ''"));
@@ -90,12 +85,7 @@ pub fn create_experiment(
     let location = artifact_location(req.artifact_location)?;
     for t in &req.tags {
         validate::key("tag", &t.key)?;
-        validate::value_length(
-            "Tag",
-            &t.key,
-            &t.value,
-            validate::MAX_EXPERIMENT_TAG_VALUE_LENGTH,
-        )?;
+        validate::value_length("Tag", &t.key, &t.value, validate::MAX_EXPERIMENT_TAG_VALUE_LENGTH)?;
     }
     let id = store.write(|tx| {
         experiments::create(
@@ -109,9 +99,7 @@ pub fn create_experiment(
             now_ms(),
         )
     })?;
-    Ok(CreateExperimentResponse {
-        experiment_id: id.to_string(),
-    })
+    Ok(CreateExperimentResponse { experiment_id: id.to_string() })
 }
 
 /// `experiments/get`.
@@ -133,9 +121,7 @@ pub struct ExperimentResponse {
 pub fn get_experiment(store: &Store, req: GetExperiment) -> ApiResult<ExperimentResponse> {
     let id = validate::experiment_id(&required_str(req.experiment_id, "experiment_id")?)?;
     let exp = store.read(|c| experiments::get(c, id))?;
-    Ok(ExperimentResponse {
-        experiment: exp.into(),
-    })
+    Ok(ExperimentResponse { experiment: exp.into() })
 }
 
 /// `experiments/get-by-name`.
@@ -146,18 +132,11 @@ pub struct GetExperimentByName {
 }
 
 /// Gets an experiment by name.
-pub fn get_experiment_by_name(
-    store: &Store,
-    req: GetExperimentByName,
-) -> ApiResult<ExperimentResponse> {
+pub fn get_experiment_by_name(store: &Store, req: GetExperimentByName) -> ApiResult<ExperimentResponse> {
     let name = required_str(req.experiment_name, "experiment_name")?;
     match store.read(|c| experiments::get_by_name(c, &name))? {
-        Some(exp) => Ok(ExperimentResponse {
-            experiment: exp.into(),
-        }),
-        None => Err(ApiError::not_found(format!(
-            "Could not find experiment with name '{name}'"
-        ))),
+        Some(exp) => Ok(ExperimentResponse { experiment: exp.into() }),
+        None => Err(ApiError::not_found(format!("Could not find experiment with name '{name}'"))),
     }
 }
 
@@ -190,10 +169,7 @@ pub struct SearchExperimentsResponse {
 }
 
 /// Searches experiments.
-pub fn search_experiments(
-    store: &Store,
-    req: SearchExperiments,
-) -> ApiResult<SearchExperimentsResponse> {
+pub fn search_experiments(store: &Store, req: SearchExperiments) -> ApiResult<SearchExperimentsResponse> {
     let limit = validate::max_results(
         req.max_results,
         validate::SEARCH_MAX_RESULTS_DEFAULT,
@@ -272,12 +248,7 @@ pub fn set_experiment_tag(store: &Store, req: ExperimentTag) -> ApiResult<Empty>
     let key = required_str(req.key, "key")?;
     let value = req.value.unwrap_or_default();
     validate::key("tag", &key)?;
-    validate::value_length(
-        "Tag",
-        &key,
-        &value,
-        validate::MAX_EXPERIMENT_TAG_VALUE_LENGTH,
-    )?;
+    validate::value_length("Tag", &key, &value, validate::MAX_EXPERIMENT_TAG_VALUE_LENGTH)?;
     store.write(|tx| {
         let exp = experiments::get(tx, id)?;
         if exp.lifecycle_stage != Lifecycle::Active {
@@ -331,21 +302,14 @@ pub struct RunResponse {
 
 /// Creates a run in `RUNNING` state.
 pub fn create_run(store: &Store, req: CreateRun) -> ApiResult<RunResponse> {
-    let experiment_id = validate::experiment_id(
-        req.experiment_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("0"),
-    )?;
+    let experiment_id = validate::experiment_id(req.experiment_id.as_deref().filter(|s| !s.is_empty()).unwrap_or("0"))?;
     for t in &req.tags {
         validate::key("tag", &t.key)?;
         validate::value_length("Tag", &t.key, &t.value, validate::MAX_TAG_VALUE_LENGTH)?;
     }
     let run_name = req.run_name.unwrap_or_default();
     if run_name.chars().count() > validate::MAX_KEY_LENGTH {
-        return Err(ApiError::invalid(format!(
-            "Run name '{run_name}' exceeds the maximum length of 250 characters"
-        )));
+        return Err(ApiError::invalid(format!("Run name '{run_name}' exceeds the maximum length of 250 characters")));
     }
     let run = store.write(|tx| {
         runs::create(
@@ -373,10 +337,7 @@ pub struct RunId {
 }
 
 fn run_id(run_id: Option<String>, run_uuid: Option<String>) -> ApiResult<String> {
-    run_id
-        .filter(|s| !s.is_empty())
-        .or(run_uuid.filter(|s| !s.is_empty()))
-        .ok_or_else(|| ApiError::missing("run_id"))
+    run_id.filter(|s| !s.is_empty()).or(run_uuid.filter(|s| !s.is_empty())).ok_or_else(|| ApiError::missing("run_id"))
 }
 
 /// Gets a run.
@@ -417,19 +378,9 @@ pub fn update_run(store: &Store, req: UpdateRun) -> ApiResult<UpdateRunResponse>
         None => None,
     };
     let info = store.write(|tx| {
-        runs::update(
-            tx,
-            &id,
-            runs::RunUpdate {
-                status,
-                end_time: req.end_time,
-                run_name: req.run_name,
-            },
-        )
+        runs::update(tx, &id, runs::RunUpdate { status, end_time: req.end_time, run_name: req.run_name })
     })?;
-    Ok(UpdateRunResponse {
-        run_info: info.into(),
-    })
+    Ok(UpdateRunResponse { run_info: info.into() })
 }
 
 /// Deletes a run to the bin.
@@ -482,16 +433,11 @@ pub(crate) fn run_query(req: &SearchRuns, dialect: Dialect) -> ApiResult<RunQuer
     let experiment_ids = req
         .experiment_ids
         .iter()
-        .map(|id| {
-            id.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::invalid(format!("Invalid experiment id '{id}'")))
-        })
+        .map(|id| id.trim().parse::<i64>().map_err(|_| ApiError::invalid(format!("Invalid experiment id '{id}'"))))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(RunQuery {
         experiment_ids,
-        filter: filter::parse(req.filter.as_deref().unwrap_or(""), dialect)
-            .map_err(|e| ApiError::invalid(e.0))?,
+        filter: filter::parse(req.filter.as_deref().unwrap_or(""), dialect).map_err(|e| ApiError::invalid(e.0))?,
         order_by: order_keys(&req.order_by)?,
         view: view_type(req.run_view_type.as_deref())?,
         offset: paging::decode(req.page_token.as_deref())?,
@@ -513,11 +459,7 @@ pub fn search_runs_extended(store: &Store, req: SearchRuns) -> ApiResult<SearchR
     search_runs_in(store, req, Dialect::Extended)
 }
 
-fn search_runs_in(
-    store: &Store,
-    req: SearchRuns,
-    dialect: Dialect,
-) -> ApiResult<SearchRunsResponse> {
+fn search_runs_in(store: &Store, req: SearchRuns, dialect: Dialect) -> ApiResult<SearchRunsResponse> {
     let query = run_query(&req, dialect)?;
     let page = store.read(|c| search::runs(c, &query))?;
     Ok(SearchRunsResponse {
@@ -680,20 +622,13 @@ pub struct LogBatch {
 pub fn log_batch(store: &Store, req: LogBatch) -> ApiResult<Empty> {
     let id = run_id(req.run_id, None)?;
     validate::batch(req.metrics.len(), req.params.len(), req.tags.len())?;
-    let points = req
-        .metrics
-        .into_iter()
-        .map(to_store_metric)
-        .collect::<ApiResult<Vec<_>>>()?;
+    let points = req.metrics.into_iter().map(to_store_metric).collect::<ApiResult<Vec<_>>>()?;
     for p in &req.params {
         validate::key("param", &p.key)?;
         validate::value_length("Param", &p.key, &p.value, validate::MAX_PARAM_VALUE_LENGTH)?;
     }
     for (i, p) in req.params.iter().enumerate() {
-        if let Some(other) = req.params[..i]
-            .iter()
-            .find(|q| q.key == p.key && q.value != p.value)
-        {
+        if let Some(other) = req.params[..i].iter().find(|q| q.key == p.key && q.value != p.value) {
             return Err(ApiError::invalid(format!(
                 "Duplicate parameter keys have been submitted: ['{}'] with values '{}' and '{}'. Please ensure the request contains only one param value per param key.",
                 p.key, other.value, p.value
@@ -789,10 +724,7 @@ pub fn log_outputs(store: &Store, req: LogOutputs) -> ApiResult<Empty> {
             inputs::log_model_output(
                 tx,
                 run,
-                &runlens_store::ModelOutput {
-                    model_id: m.model_id.clone(),
-                    step: m.step.unwrap_or(0),
-                },
+                &runlens_store::ModelOutput { model_id: m.model_id.clone(), step: m.step.unwrap_or(0) },
             )?;
         }
         Ok(())
@@ -828,17 +760,14 @@ pub struct GetMetricHistoryResponse {
 }
 
 /// Reads a metric's full history, paged.
-pub fn get_metric_history(
-    store: &Store,
-    req: GetMetricHistory,
-) -> ApiResult<GetMetricHistoryResponse> {
+pub fn get_metric_history(store: &Store, req: GetMetricHistory) -> ApiResult<GetMetricHistoryResponse> {
     let id = run_id(req.run_id, req.run_uuid)?;
     let key = required_str(req.metric_key, "metric_key")?;
     let limit = match req.max_results {
         Some(n) if n <= 0 => {
             return Err(ApiError::invalid(format!(
-            "Invalid value {n} for parameter 'max_results' supplied. It must be a positive integer"
-        )))
+                "Invalid value {n} for parameter 'max_results' supplied. It must be a positive integer"
+            )))
         }
         Some(n) => n,
         None => i64::MAX / 2,
@@ -884,9 +813,7 @@ pub fn get_metric_history_bulk_interval(
         return Err(ApiError::missing("run_ids"));
     }
     if req.run_ids.len() > 100 {
-        return Err(ApiError::invalid(
-            "GetMetricHistoryBulkInterval request must specify at most 100 run_ids.",
-        ));
+        return Err(ApiError::invalid("GetMetricHistoryBulkInterval request must specify at most 100 run_ids."));
     }
     let max = validate::max_results(req.max_results, 320, 1000)?;
     let start = req.start_step.unwrap_or(i64::MIN);
@@ -896,10 +823,7 @@ pub fn get_metric_history_bulk_interval(
         for run_id in &req.run_ids {
             let run = runs::handle(c, run_id)?;
             let all = metrics::history(c, run, &key, 0, i64::MAX / 2)?.items;
-            let mut points: Vec<_> = all
-                .into_iter()
-                .filter(|m| m.step >= start && m.step <= end)
-                .collect();
+            let mut points: Vec<_> = all.into_iter().filter(|m| m.step >= start && m.step <= end).collect();
             points.sort_by_key(|m| (m.step, m.timestamp));
             let mut steps: Vec<i64> = points.iter().map(|m| m.step).collect();
             steps.dedup();
@@ -907,9 +831,8 @@ pub fn get_metric_history_bulk_interval(
                 steps.iter().copied().collect()
             } else {
                 let n = steps.len();
-                let mut keep: std::collections::HashSet<i64> = (0..max as usize)
-                    .map(|i| steps[i * (n - 1) / (max as usize - 1).max(1)])
-                    .collect();
+                let mut keep: std::collections::HashSet<i64> =
+                    (0..max as usize).map(|i| steps[i * (n - 1) / (max as usize - 1).max(1)]).collect();
                 keep.insert(steps[0]);
                 keep.insert(steps[n - 1]);
                 keep
@@ -922,8 +845,5 @@ pub fn get_metric_history_bulk_interval(
         }
         Ok(())
     })?;
-    Ok(GetMetricHistoryResponse {
-        metrics: out,
-        next_page_token: None,
-    })
+    Ok(GetMetricHistoryResponse { metrics: out, next_page_token: None })
 }

@@ -42,9 +42,7 @@ pub fn key(kind: &str, key: &str) -> ApiResult<()> {
         )));
     }
     if key.chars().count() > MAX_KEY_LENGTH {
-        return Err(ApiError::invalid(format!(
-            "'key' exceeds the maximum length of {MAX_KEY_LENGTH} characters"
-        )));
+        return Err(ApiError::invalid(format!("'key' exceeds the maximum length of {MAX_KEY_LENGTH} characters")));
     }
     Ok(())
 }
@@ -96,7 +94,5 @@ pub fn batch(metrics: usize, params: usize, tags: usize) -> ApiResult<()> {
 
 /// Parses an experiment id; a non-integer id names no experiment.
 pub fn experiment_id(id: &str) -> ApiResult<i64> {
-    id.trim()
-        .parse()
-        .map_err(|_| ApiError::not_found(format!("No Experiment with id={id} exists")))
+    id.trim().parse().map_err(|_| ApiError::not_found(format!("No Experiment with id={id} exists")))
 }

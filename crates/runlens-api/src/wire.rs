@@ -32,13 +32,10 @@ impl Serialize for F64 {
 impl<'de> Deserialize<'de> for F64 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<F64, D::Error> {
         match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => n
-                .as_f64()
-                .map(F64)
-                .ok_or_else(|| de::Error::custom("not a number")),
-            serde_json::Value::String(s) => parse_float(&s)
-                .map(F64)
-                .ok_or_else(|| de::Error::custom(format!("'{s}' is not a number"))),
+            serde_json::Value::Number(n) => n.as_f64().map(F64).ok_or_else(|| de::Error::custom("not a number")),
+            serde_json::Value::String(s) => {
+                parse_float(&s).map(F64).ok_or_else(|| de::Error::custom(format!("'{s}' is not a number")))
+            }
             other => Err(de::Error::custom(format!("expected a number, got {other}"))),
         }
     }
@@ -67,14 +64,10 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
                 .ok_or_else(|| de::Error::custom(format!("{n} is not an integer"))),
         },
         Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-        Some(serde_json::Value::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| de::Error::custom(format!("'{s}' is not an integer"))),
-        Some(other) => Err(de::Error::custom(format!(
-            "expected an integer, got {other}"
-        ))),
+        Some(serde_json::Value::String(s)) => {
+            s.trim().parse().map(Some).map_err(|_| de::Error::custom(format!("'{s}' is not an integer")))
+        }
+        Some(other) => Err(de::Error::custom(format!("expected an integer, got {other}"))),
     }
 }
 
@@ -88,22 +81,17 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
             "false" | "0" | "" => Ok(Some(false)),
             _ => Err(de::Error::custom(format!("'{s}' is not a boolean"))),
         },
-        Some(other) => Err(de::Error::custom(format!(
-            "expected a boolean, got {other}"
-        ))),
+        Some(other) => Err(de::Error::custom(format!("expected a boolean, got {other}"))),
     }
 }
 
 /// Deserializes a list that a query string may carry as one value.
-pub fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
+pub fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     match Option::<serde_json::Value>::deserialize(d)? {
         None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Array(items)) => items
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(de::Error::custom))
-            .collect(),
+        Some(serde_json::Value::Array(items)) => {
+            items.into_iter().map(|v| serde_json::from_value(v).map_err(de::Error::custom)).collect()
+        }
         Some(one) => Ok(vec![serde_json::from_value(one).map_err(de::Error::custom)?]),
     }
 }
@@ -155,19 +143,13 @@ fn string_or_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 
 impl From<store::KeyValue> for KeyValue {
     fn from(kv: store::KeyValue) -> KeyValue {
-        KeyValue {
-            key: kv.key,
-            value: kv.value,
-        }
+        KeyValue { key: kv.key, value: kv.value }
     }
 }
 
 impl From<KeyValue> for store::KeyValue {
     fn from(kv: KeyValue) -> store::KeyValue {
-        store::KeyValue {
-            key: kv.key,
-            value: kv.value,
-        }
+        store::KeyValue { key: kv.key, value: kv.value }
     }
 }
 
@@ -264,18 +246,10 @@ pub struct Metric {
     /// Value.
     pub value: Option<F64>,
     /// Wall time (ms).
-    #[serde(
-        default,
-        deserialize_with = "opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// Step (0 when absent).
-    #[serde(
-        default,
-        deserialize_with = "opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
     /// Dataset name (MLflow 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,11 +321,7 @@ pub struct Dataset {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInput {
     /// Input tags.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "list"
-    )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "list")]
     pub tags: Vec<KeyValue>,
     /// The dataset.
     pub dataset: Option<Dataset>,
@@ -364,11 +334,7 @@ pub struct ModelRef {
     #[serde(default)]
     pub model_id: String,
     /// Step (outputs only).
-    #[serde(
-        default,
-        deserialize_with = "opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
 }
 
@@ -429,23 +395,13 @@ impl From<store::Run> for Run {
                         }),
                     })
                     .collect(),
-                model_inputs: r
-                    .model_inputs
-                    .into_iter()
-                    .map(|model_id| ModelRef {
-                        model_id,
-                        step: None,
-                    })
-                    .collect(),
+                model_inputs: r.model_inputs.into_iter().map(|model_id| ModelRef { model_id, step: None }).collect(),
             },
             outputs: RunOutputs {
                 model_outputs: r
                     .model_outputs
                     .into_iter()
-                    .map(|o| ModelRef {
-                        model_id: o.model_id,
-                        step: Some(o.step),
-                    })
+                    .map(|o| ModelRef { model_id: o.model_id, step: Some(o.step) })
                     .collect(),
             },
         }

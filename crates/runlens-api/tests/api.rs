@@ -5,8 +5,7 @@ use serde_json::{json, Value};
 
 /// Runs an operation and parses its encoded answer.
 fn call(store: &Store, op: &str, args: Value) -> ApiResult<Value> {
-    runlens_api::call(store, op, args)
-        .map(|a| serde_json::from_str(a.get()).expect("answers are JSON"))
+    runlens_api::call(store, op, args).map(|a| serde_json::from_str(a.get()).expect("answers are JSON"))
 }
 
 fn store() -> (tempfile::TempDir, Store) {
@@ -46,11 +45,7 @@ fn check(store: &Store, op: &str, args: Value, expect: Value) -> Value {
 fn check_err(store: &Store, op: &str, args: Value, code: ErrorCode, message: &str) {
     let e = call(store, op, args.clone()).expect_err("must fail");
     assert_eq!(e.error_code, code, "{op} {args}: {}", e.message);
-    assert!(
-        e.message.contains(message),
-        "{op} {args}: message {:?} lacks {message:?}",
-        e.message
-    );
+    assert!(e.message.contains(message), "{op} {args}: message {:?} lacks {message:?}", e.message);
 }
 
 #[test]
@@ -98,18 +93,8 @@ fn experiments_round_trip() {
         ErrorCode::InvalidParameterValue,
         "artifact_location",
     );
-    check(
-        &s,
-        "mlflow/experiments/update",
-        json!({"experiment_id": "1", "new_name": "iris-2"}),
-        json!({}),
-    );
-    check(
-        &s,
-        "mlflow/experiments/delete",
-        json!({"experiment_id": 1}),
-        json!({}),
-    );
+    check(&s, "mlflow/experiments/update", json!({"experiment_id": "1", "new_name": "iris-2"}), json!({}));
+    check(&s, "mlflow/experiments/delete", json!({"experiment_id": 1}), json!({}));
     let active = check(
         &s,
         "mlflow/experiments/search",
@@ -118,12 +103,7 @@ fn experiments_round_trip() {
         "artifact_location": "mlflow-artifacts:/0", "lifecycle_stage": "active", "creation_time": "<time>", "last_update_time": "<time>"}]}),
     );
     assert!(active.get("next_page_token").is_none());
-    let deleted = call(
-        &s,
-        "mlflow/experiments/search",
-        json!({"view_type": "DELETED_ONLY"}),
-    )
-    .unwrap();
+    let deleted = call(&s, "mlflow/experiments/search", json!({"view_type": "DELETED_ONLY"})).unwrap();
     assert_eq!(deleted["experiments"][0]["name"], "iris-2");
     check_err(
         &s,
@@ -137,11 +117,13 @@ fn experiments_round_trip() {
 #[test]
 fn runs_log_and_read_back() {
     let (_d, s) = store();
-    let created = call(&s, "mlflow/runs/create", json!({"experiment_id": "0", "run_name": "r1", "start_time": 1700000000000i64, "user_id": "alice"})).unwrap();
-    let id = created["run"]["info"]["run_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let created = call(
+        &s,
+        "mlflow/runs/create",
+        json!({"experiment_id": "0", "run_name": "r1", "start_time": 1700000000000i64, "user_id": "alice"}),
+    )
+    .unwrap();
+    let id = created["run"]["info"]["run_id"].as_str().unwrap().to_string();
     assert_eq!(id.len(), 32);
     check(
         &s,
@@ -152,12 +134,7 @@ fn runs_log_and_read_back() {
         "params": [{"key": "lr", "value": "0.1"}], "tags": [{"key": "t", "value": "x"}]}),
         json!({}),
     );
-    check(
-        &s,
-        "mlflow/runs/log-parameter",
-        json!({"run_uuid": id, "key": "depth", "value": "3"}),
-        json!({}),
-    );
+    check(&s, "mlflow/runs/log-parameter", json!({"run_uuid": id, "key": "depth", "value": "3"}), json!({}));
     check_err(
         &s,
         "mlflow/runs/log-parameter",
@@ -204,8 +181,7 @@ fn runs_log_and_read_back() {
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
     let (_d, s) = store();
-    let id = call(&s, "mlflow/runs/create", json!({"experiment_id": "0"})).unwrap()["run"]["info"]
-        ["run_id"]
+    let id = call(&s, "mlflow/runs/create", json!({"experiment_id": "0"})).unwrap()["run"]["info"]["run_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -251,9 +227,7 @@ fn bad_input_is_an_error_not_a_panic() {
         ErrorCode::InvalidParameterValue,
         "exceeded length limit of 6000",
     );
-    let many: Vec<Value> = (0..1001)
-        .map(|i| json!({"key": "m", "value": 1.0, "timestamp": i}))
-        .collect();
+    let many: Vec<Value> = (0..1001).map(|i| json!({"key": "m", "value": 1.0, "timestamp": i})).collect();
     check_err(
         &s,
         "mlflow/runs/log-batch",
@@ -296,13 +270,7 @@ fn bad_input_is_an_error_not_a_panic() {
         ErrorCode::InvalidParameterValue,
         "experiment_id",
     );
-    check_err(
-        &s,
-        "no/such/op",
-        json!({}),
-        ErrorCode::EndpointNotFound,
-        "no/such/op",
-    );
+    check_err(&s, "no/such/op", json!({}), ErrorCode::EndpointNotFound, "no/such/op");
     // A failed batch leaves nothing behind.
     check_err(
         &s,
@@ -312,54 +280,29 @@ fn bad_input_is_an_error_not_a_panic() {
         "Duplicate parameter keys",
     );
     let run = call(&s, "mlflow/runs/get", json!({"run_id": id})).unwrap();
-    assert!(
-        run["run"]["data"].get("metrics").is_none(),
-        "no partial batch: {run}"
-    );
+    assert!(run["run"]["data"].get("metrics").is_none(), "no partial batch: {run}");
 }
 
 #[test]
 fn extended_search_accepts_or_and_parentheses() {
     let (_d, s) = store();
     for (name, v) in [("a", 1.0), ("b", 2.0), ("c", 3.0)] {
-        let id = call(
-            &s,
-            "mlflow/runs/create",
-            json!({"experiment_id": "0", "run_name": name}),
-        )
-        .unwrap()["run"]["info"]["run_id"]
+        let id = call(&s, "mlflow/runs/create", json!({"experiment_id": "0", "run_name": name})).unwrap()["run"]
+            ["info"]["run_id"]
             .as_str()
             .unwrap()
             .to_string();
-        call(
-            &s,
-            "mlflow/runs/log-metric",
-            json!({"run_id": id, "key": "m", "value": v, "timestamp": 1}),
-        )
-        .unwrap();
+        call(&s, "mlflow/runs/log-metric", json!({"run_id": id, "key": "m", "value": v, "timestamp": 1})).unwrap();
     }
     let out = call(&s, "runlens/runs/search", json!({"experiment_ids": ["0"], "filter": "(metrics.m < 1.5 or metrics.m > 2.5) and run_name != 'x'", "order_by": ["metrics.m"]})).unwrap();
-    let names: Vec<&str> = out["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["info"]["run_name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        out["runs"].as_array().unwrap().iter().map(|r| r["info"]["run_name"].as_str().unwrap()).collect();
     assert_eq!(names, ["a", "c"]);
-    let page = call(
-        &s,
-        "mlflow/runs/search",
-        json!({"experiment_ids": ["0"], "max_results": 2}),
-    )
-    .unwrap();
+    let page = call(&s, "mlflow/runs/search", json!({"experiment_ids": ["0"], "max_results": 2})).unwrap();
     assert_eq!(page["runs"].as_array().unwrap().len(), 2);
     let token = page["next_page_token"].as_str().unwrap();
-    let rest = call(
-        &s,
-        "mlflow/runs/search",
-        json!({"experiment_ids": ["0"], "max_results": 2, "page_token": token}),
-    )
-    .unwrap();
+    let rest = call(&s, "mlflow/runs/search", json!({"experiment_ids": ["0"], "max_results": 2, "page_token": token}))
+        .unwrap();
     assert_eq!(rest["runs"].as_array().unwrap().len(), 1);
     assert!(rest.get("next_page_token").is_none());
 }

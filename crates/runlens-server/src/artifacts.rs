@@ -19,11 +19,7 @@ use crate::{error_response, AppState};
 const ARTIFACT_CSP: &str = "default-src 'none'; sandbox";
 
 /// `GET|PUT|DELETE /api/2.0/mlflow-artifacts/artifacts/<path>`.
-pub async fn proxy(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-    req: Request,
-) -> Response {
+pub async fn proxy(State(state): State<AppState>, Path(path): Path<String>, req: Request) -> Response {
     let store = state.store.clone();
     match *req.method() {
         Method::GET | Method::HEAD => {
@@ -40,12 +36,10 @@ pub async fn proxy(
                 Err(e) => error_response(e),
             }
         }
-        Method::DELETE => {
-            match blocking(move || runlens_api::artifacts::proxy_delete(&store, &path)).await {
-                Ok(_) => axum::Json(serde_json::json!({})).into_response(),
-                Err(e) => error_response(e),
-            }
-        }
+        Method::DELETE => match blocking(move || runlens_api::artifacts::proxy_delete(&store, &path)).await {
+            Ok(_) => axum::Json(serde_json::json!({})).into_response(),
+            Err(e) => error_response(e),
+        },
         _ => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response(),
     }
 }
@@ -56,15 +50,10 @@ pub async fn run_artifact(
     Query(q): Query<std::collections::HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let run_id = q
-        .get("run_id")
-        .or(q.get("run_uuid"))
-        .cloned()
-        .unwrap_or_default();
+    let run_id = q.get("run_id").or(q.get("run_uuid")).cloned().unwrap_or_default();
     let path = q.get("path").cloned().unwrap_or_default();
     let store = state.store.clone();
-    match blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path)).await
-    {
+    match blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path)).await {
         Ok(file) => download(file, req).await,
         Err(e) => error_response(e),
     }
@@ -83,44 +72,24 @@ pub async fn version_artifact(
     };
     let path = q.get("path").cloned().unwrap_or_default();
     let store = state.store.clone();
-    match blocking(move || {
-        runlens_api::artifacts::version_artifact_file(&store, &name, version, &path)
-    })
-    .await
-    {
+    match blocking(move || runlens_api::artifacts::version_artifact_file(&store, &name, version, &path)).await {
         Ok(file) => download(file, req).await,
         Err(e) => error_response(e),
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(ApiError::new(
-            ErrorCode::InternalError,
-            format!("artifact operation failed: {e}"),
-        ))
-    })
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(ApiError::new(ErrorCode::InternalError, format!("artifact operation failed: {e}"))))
 }
 
 fn content_disposition(name: &str) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded =
-        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// Streams a regular file (ranges and conditional requests included). Folders, named pipes
@@ -131,36 +100,19 @@ async fn download(file: PathBuf, req: Request) -> Response {
         Err(_) => return error_response(ApiError::not_found("No artifact at this path")),
     };
     if !meta.is_file() {
-        return error_response(ApiError::invalid(
-            "The artifact path names a folder or a special file, not a file",
-        ));
+        return error_response(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
     }
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut resp = match tower_http::services::ServeFile::new(&file)
-        .oneshot(req)
-        .await
-    {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut resp = match tower_http::services::ServeFile::new(&file).oneshot(req).await {
         Ok(r) => r.map(Body::new),
         Err(e) => {
-            return error_response(ApiError::new(
-                ErrorCode::InternalError,
-                format!("reading the artifact failed: {e}"),
-            ))
+            return error_response(ApiError::new(ErrorCode::InternalError, format!("reading the artifact failed: {e}")))
         }
     };
     let h = resp.headers_mut();
     h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(ARTIFACT_CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ARTIFACT_CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
 }
 
@@ -174,43 +126,23 @@ async fn upload(target: PathBuf, body: Body) -> Response {
 }
 
 async fn write_atomically(target: &FsPath, body: Body) -> Result<(), ApiError> {
-    let io = |what: &str, e: std::io::Error| {
-        ApiError::new(ErrorCode::InternalError, format!("{what} failed: {e}"))
-    };
+    let io = |what: &str, e: std::io::Error| ApiError::new(ErrorCode::InternalError, format!("{what} failed: {e}"));
     if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) {
-        return Err(ApiError::invalid(
-            "The artifact path names an existing folder",
-        ));
+        return Err(ApiError::invalid("The artifact path names an existing folder"));
     }
-    let parent = target
-        .parent()
-        .ok_or_else(|| ApiError::invalid("Invalid artifact path"))?;
-    tokio::fs::create_dir_all(parent)
-        .await
-        .map_err(|e| io("creating the artifact folder", e))?;
+    let parent = target.parent().ok_or_else(|| ApiError::invalid("Invalid artifact path"))?;
+    tokio::fs::create_dir_all(parent).await.map_err(|e| io("creating the artifact folder", e))?;
     let temp = parent.join(format!(".runlens-upload-{}", uuid::Uuid::new_v4().simple()));
     let result = async {
-        let mut out = tokio::fs::File::create(&temp)
-            .await
-            .map_err(|e| io("creating the artifact", e))?;
+        let mut out = tokio::fs::File::create(&temp).await.map_err(|e| io("creating the artifact", e))?;
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::new(
-                    ErrorCode::BadRequest,
-                    format!("the upload was interrupted: {e}"),
-                )
-            })?;
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| io("writing the artifact", e))?;
+            let chunk =
+                chunk.map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("the upload was interrupted: {e}")))?;
+            out.write_all(&chunk).await.map_err(|e| io("writing the artifact", e))?;
         }
-        out.sync_all()
-            .await
-            .map_err(|e| io("writing the artifact", e))?;
-        tokio::fs::rename(&temp, target)
-            .await
-            .map_err(|e| io("storing the artifact", e))
+        out.sync_all().await.map_err(|e| io("writing the artifact", e))?;
+        tokio::fs::rename(&temp, target).await.map_err(|e| io("storing the artifact", e))
     }
     .await;
     if result.is_err() {

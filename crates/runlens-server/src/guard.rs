@@ -36,13 +36,8 @@ fn is_allowed_host(host: &str, config: &Config) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-        || config
-            .allowed_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(host))
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || config.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
 fn refuse(status: StatusCode, code: ErrorCode, message: String) -> Response {
@@ -52,22 +47,11 @@ fn refuse(status: StatusCode, code: ErrorCode, message: String) -> Response {
 }
 
 fn is_simple_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let ct = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    matches!(
-        ct.as_str(),
-        "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
-    )
+    let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(ct.as_str(), "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data")
 }
 
 /// The middleware.
@@ -79,16 +63,15 @@ pub async fn guard(State(config): State<Arc<Config>>, req: Request<Body>, next: 
             return refuse(
                 StatusCode::FORBIDDEN,
                 ErrorCode::PermissionDenied,
-                format!("Host '{host}' is not allowed. Runlens answers only to its own address (DNS rebinding protection)."),
+                format!(
+                    "Host '{host}' is not allowed. Runlens answers only to its own address (DNS rebinding protection)."
+                ),
             );
         }
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("null");
-        let origin_host = origin
-            .split_once("://")
-            .map(|(_, rest)| host_of(rest))
-            .unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, rest)| host_of(rest)).unwrap_or_default();
         // Tauri's own origins are the desktop window.
         let tauri = origin.starts_with("tauri://") || origin_host == "tauri.localhost";
         if !tauri && !is_allowed_host(&origin_host, &config) {
@@ -121,31 +104,14 @@ mod tests {
 
     #[test]
     fn hosts() {
-        let c = Config {
-            allowed_hosts: vec!["10.0.0.5".into()],
-        };
-        for ok in [
-            "localhost:5055",
-            "127.0.0.1",
-            "127.0.0.1:80",
-            "[::1]:5055",
-            "LOCALHOST",
-            "10.0.0.5:5055",
-            "app.localhost",
-        ] {
+        let c = Config { allowed_hosts: vec!["10.0.0.5".into()] };
+        for ok in
+            ["localhost:5055", "127.0.0.1", "127.0.0.1:80", "[::1]:5055", "LOCALHOST", "10.0.0.5:5055", "app.localhost"]
+        {
             assert!(is_allowed_host(&host_of(ok), &c), "{ok} should be allowed");
         }
-        for bad in [
-            "evil.com",
-            "127.0.0.1.evil.com",
-            "localhost.evil.com:5055",
-            "10.0.0.6",
-            "0.0.0.0",
-        ] {
-            assert!(
-                !is_allowed_host(&host_of(bad), &c),
-                "{bad} should be refused"
-            );
+        for bad in ["evil.com", "127.0.0.1.evil.com", "localhost.evil.com:5055", "10.0.0.6", "0.0.0.0"] {
+            assert!(!is_allowed_host(&host_of(bad), &c), "{bad} should be refused");
         }
     }
 }

@@ -58,66 +58,34 @@ pub fn router_with(store: Arc<Store>, config: Config) -> Router {
         .route("/-/call/{*op}", post(ui_call))
         .layer(DefaultBodyLimit::max(MAX_BODY));
     let files = Router::new()
-        .route(
-            "/api/2.0/mlflow-artifacts/artifacts/{*path}",
-            any(artifacts::proxy),
-        )
-        .route(
-            "/ajax-api/2.0/mlflow-artifacts/artifacts/{*path}",
-            any(artifacts::proxy),
-        )
+        .route("/api/2.0/mlflow-artifacts/artifacts/{*path}", any(artifacts::proxy))
+        .route("/ajax-api/2.0/mlflow-artifacts/artifacts/{*path}", any(artifacts::proxy))
         .route("/get-artifact", get(artifacts::run_artifact))
-        .route(
-            "/ajax-api/2.0/mlflow/get-artifact",
-            get(artifacts::run_artifact),
-        )
-        .route(
-            "/model-versions/get-artifact",
-            get(artifacts::version_artifact),
-        )
-        .route(
-            "/ajax-api/2.0/mlflow/model-versions/get-artifact",
-            get(artifacts::version_artifact),
-        )
+        .route("/ajax-api/2.0/mlflow/get-artifact", get(artifacts::run_artifact))
+        .route("/model-versions/get-artifact", get(artifacts::version_artifact))
+        .route("/ajax-api/2.0/mlflow/model-versions/get-artifact", get(artifacts::version_artifact))
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/health", get(|| async { "OK" }))
         .route("/version", get(|| async { MLFLOW_VERSION }))
-        .route(
-            "/api/3.0/mlflow/server-info",
-            get(|| async { axum::Json(runlens_api::server_info()) }),
-        )
-        .route(
-            "/ajax-api/3.0/mlflow/server-info",
-            get(|| async { axum::Json(runlens_api::server_info()) }),
-        )
+        .route("/api/3.0/mlflow/server-info", get(|| async { axum::Json(runlens_api::server_info()) }))
+        .route("/ajax-api/3.0/mlflow/server-info", get(|| async { axum::Json(runlens_api::server_info()) }))
         .merge(api)
         .merge(files)
         .fallback(get(ui))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(config),
-            guard::guard,
-        ))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(config), guard::guard))
         .with_state(state)
 }
 
 pub(crate) fn error_response(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.error_code.http_status())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(e.error_code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(e)).into_response()
 }
 
 /// Turns a query string into a JSON object; a repeated key becomes a list.
-pub(crate) fn query_to_json(
-    query: Option<&str>,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("Malformed query string: {e}"),
-            )
-        })?;
+pub(crate) fn query_to_json(query: Option<&str>) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("Malformed query string: {e}")))?;
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {
         match map.get_mut(&k) {
@@ -140,14 +108,8 @@ fn body_to_json(body: &Bytes) -> Result<serde_json::Map<String, serde_json::Valu
     }
     match serde_json::from_slice(body) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::new(
-            ErrorCode::BadRequest,
-            "The request body must be a JSON object",
-        )),
-        Err(e) => Err(ApiError::new(
-            ErrorCode::BadRequest,
-            format!("Malformed JSON in request body: {e}"),
-        )),
+        Ok(_) => Err(ApiError::new(ErrorCode::BadRequest, "The request body must be a JSON object")),
+        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON in request body: {e}"))),
     }
 }
 
@@ -177,11 +139,7 @@ async fn api(
             return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response()
         }
     };
-    let args = if wanted == Method::Get {
-        query_to_json(query.as_deref())
-    } else {
-        body_to_json(&body)
-    };
+    let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { body_to_json(&body) };
     let mut args = match args {
         Ok(a) => a,
         Err(e) => return error_response(e),
@@ -200,10 +158,7 @@ async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: By
         Err(e) => return error_response(e),
     };
     let Some(op) = runlens_api::op(&op) else {
-        return error_response(ApiError::new(
-            ErrorCode::EndpointNotFound,
-            format!("No operation named '{op}'"),
-        ));
+        return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{op}'")));
     };
     run_op(state, op.name, serde_json::Value::Object(args)).await
 }
@@ -214,22 +169,12 @@ async fn run_op(state: AppState, op: &'static str, args: serde_json::Value) -> R
     match result {
         Ok(Ok(answer)) => {
             let body: Box<str> = answer.into();
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body.into_string(),
-            )
-                .into_response()
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.into_string()).into_response()
         }
         Ok(Err(e)) => error_response(e),
         Err(join) => {
             tracing::error!("operation {op} failed: {join}");
-            error_response(ApiError::new(
-                ErrorCode::InternalError,
-                format!("The operation {op} failed unexpectedly"),
-            ))
+            error_response(ApiError::new(ErrorCode::InternalError, format!("The operation {op} failed unexpectedly")))
         }
     }
 }
@@ -248,13 +193,7 @@ async fn ui(uri: Uri) -> Response {
         // Every other path is the app: its routes live in the hash.
         _ => match UiAssets::get("index.html") {
             Some(f) => (f, "index.html"),
-            None => {
-                return (
-                    StatusCode::NOT_FOUND,
-                    "The UI is not built: run `make build`.",
-                )
-                    .into_response()
-            }
+            None => return (StatusCode::NOT_FOUND, "The UI is not built: run `make build`.").into_response(),
         },
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
@@ -262,16 +201,9 @@ async fn ui(uri: Uri) -> Response {
     if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    resp.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(UI_CSP),
-    );
-    resp.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    resp.headers_mut()
-        .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     resp
 }
 
@@ -291,7 +223,5 @@ pub async fn serve(
         config.allowed_hosts.push(bound.ip().to_string());
     }
     on_bound(bound);
-    axum::serve(listener, router_with(store, config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router_with(store, config)).with_graceful_shutdown(shutdown).await
 }

@@ -13,11 +13,7 @@ use crate::{Error, Result};
 /// path whose existing part leads outside `root` through a symlink. An empty path is the
 /// root itself.
 pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf> {
-    let refuse = |why: &str| {
-        Err(Error::Invalid(format!(
-            "Invalid artifact path '{relative}': {why}"
-        )))
-    };
+    let refuse = |why: &str| Err(Error::Invalid(format!("Invalid artifact path '{relative}': {why}")));
     if relative.contains('\0') {
         return refuse("it contains a NUL byte");
     }
@@ -32,18 +28,13 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf> {
         match part {
             "" | "." => continue,
             ".." => return refuse("'..' is not allowed"),
-            p if p.len() >= 2
-                && p.as_bytes()[1] == b':'
-                && p.as_bytes()[0].is_ascii_alphabetic() =>
-            {
+            p if p.len() >= 2 && p.as_bytes()[1] == b':' && p.as_bytes()[0].is_ascii_alphabetic() => {
                 return refuse("drive prefixes are not allowed")
             }
             p => {
                 // A single segment must be a plain name on this platform too.
                 let seg = Path::new(p);
-                if seg.components().count() != 1
-                    || !matches!(seg.components().next(), Some(Component::Normal(_)))
-                {
+                if seg.components().count() != 1 || !matches!(seg.components().next(), Some(Component::Normal(_))) {
                     return refuse("invalid segment");
                 }
                 out.push(p);
@@ -51,9 +42,7 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf> {
         }
     }
     contained(root, &out).map_err(|_| {
-        Error::Invalid(format!(
-            "Invalid artifact path '{relative}': it leads outside the artifact root"
-        ))
+        Error::Invalid(format!("Invalid artifact path '{relative}': it leads outside the artifact root"))
     })?;
     Ok(out)
 }
@@ -68,11 +57,7 @@ fn contained(root: &Path, path: &Path) -> std::result::Result<(), ()> {
     let mut probe = path.to_path_buf();
     loop {
         if let Ok(real) = probe.canonicalize() {
-            return if real.starts_with(&real_root) {
-                Ok(())
-            } else {
-                Err(())
-            };
+            return if real.starts_with(&real_root) { Ok(()) } else { Err(()) };
         }
         if !probe.pop() {
             return Ok(());
@@ -100,31 +85,14 @@ mod tests {
 
     #[test]
     fn traversal_forms_are_refused() {
-        for bad in [
-            "../x",
-            "a/../../x",
-            "/etc/passwd",
-            "a\\..\\b",
-            "C:/x",
-            "a/\0b",
-            "..",
-            "a/..",
-        ] {
+        for bad in ["../x", "a/../../x", "/etc/passwd", "a\\..\\b", "C:/x", "a/\0b", "..", "a/.."] {
             check(bad, false);
         }
     }
 
     #[test]
     fn ordinary_paths_resolve() {
-        for good in [
-            "",
-            "a.txt",
-            "dir x/hello.txt",
-            "r\u{e9}sum\u{e9}/a+b#c;d.txt",
-            "a/./b",
-            "a//b",
-            "..hidden",
-        ] {
+        for good in ["", "a.txt", "dir x/hello.txt", "r\u{e9}sum\u{e9}/a+b#c;d.txt", "a/./b", "a//b", "..hidden"] {
             check(good, true);
         }
     }

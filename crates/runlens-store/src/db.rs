@@ -24,9 +24,7 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("data_dir", &self.data_dir)
-            .finish()
+        f.debug_struct("Store").field("data_dir", &self.data_dir).finish()
     }
 }
 
@@ -51,8 +49,7 @@ impl Store {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| Error::io(format!("creating data directory {}", data_dir.display()), e))?;
         let artifacts = data_dir.join("artifacts");
-        std::fs::create_dir_all(&artifacts)
-            .map_err(|e| Error::io(format!("creating {}", artifacts.display()), e))?;
+        std::fs::create_dir_all(&artifacts).map_err(|e| Error::io(format!("creating {}", artifacts.display()), e))?;
         let db_path = data_dir.join("runlens.db");
         let mut writer = Connection::open(&db_path)?;
         writer.busy_timeout(Duration::from_secs(10))?;

@@ -18,8 +18,7 @@ pub struct NewExperiment {
     pub experiment_id: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time";
+const COLUMNS: &str = "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Experiment> {
     Ok(Experiment {
@@ -35,21 +34,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Experiment> {
 
 /// Creates the `Default` experiment (id 0) if there is none.
 pub fn ensure_default(tx: &Write<'_>, now: i64) -> Result<()> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM experiments WHERE experiment_id = 0)",
-        [],
-        |r| r.get(0),
-    )?;
+    let exists: bool =
+        tx.query_row("SELECT EXISTS(SELECT 1 FROM experiments WHERE experiment_id = 0)", [], |r| r.get(0))?;
     let name_taken = get_by_name(tx, "Default")?.is_some();
     if !exists && !name_taken {
         create(
             tx,
-            NewExperiment {
-                name: "Default".into(),
-                artifact_location: None,
-                tags: vec![],
-                experiment_id: Some(0),
-            },
+            NewExperiment { name: "Default".into(), artifact_location: None, tags: vec![], experiment_id: Some(0) },
             now,
         )?;
     }
@@ -71,11 +62,13 @@ pub fn create(tx: &Write<'_>, new: NewExperiment, now: i64) -> Result<i64> {
     }
     let id = match new.experiment_id {
         Some(id) => id,
-        None => tx.query_row("SELECT COALESCE(MAX(experiment_id) + 1, 1) FROM experiments WHERE experiment_id < 1000000000", [], |r| r.get(0))?,
+        None => tx.query_row(
+            "SELECT COALESCE(MAX(experiment_id) + 1, 1) FROM experiments WHERE experiment_id < 1000000000",
+            [],
+            |r| r.get(0),
+        )?,
     };
-    let location = new
-        .artifact_location
-        .unwrap_or_else(|| format!("mlflow-artifacts:/{id}"));
+    let location = new.artifact_location.unwrap_or_else(|| format!("mlflow-artifacts:/{id}"));
     tx.execute(
         "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
          VALUES (?1, ?2, ?3, 'active', ?4, ?4)",
@@ -89,15 +82,9 @@ pub fn create(tx: &Write<'_>, new: NewExperiment, now: i64) -> Result<i64> {
 
 /// Reads the tags of one experiment, in key order.
 fn load_tags(conn: &Read, id: i64) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
-    )?;
-    let rows = stmt.query_map(params![id], |r| {
-        Ok(KeyValue::new(
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-        ))
-    })?;
+    let mut stmt =
+        conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key")?;
+    let rows = stmt.query_map(params![id], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -109,9 +96,7 @@ pub fn get(conn: &Read, id: i64) -> Result<Experiment> {
 /// The experiment with this id, if any.
 pub fn find(conn: &Read, id: i64) -> Result<Option<Experiment>> {
     let exp = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM experiments WHERE experiment_id = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM experiments WHERE experiment_id = ?1"))?
         .query_row(params![id], from_row)
         .optional()?;
     match exp {
@@ -126,9 +111,7 @@ pub fn find(conn: &Read, id: i64) -> Result<Option<Experiment>> {
 /// The experiment with this name (active or deleted), if any.
 pub fn get_by_name(conn: &Read, name: &str) -> Result<Option<Experiment>> {
     let exp = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM experiments WHERE name = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM experiments WHERE name = ?1"))?
         .query_row(params![name], from_row)
         .optional()?;
     match exp {
@@ -146,10 +129,7 @@ pub fn get_many(conn: &Read, ids: &[i64]) -> Result<Vec<Experiment>> {
 }
 
 fn touch(tx: &Write<'_>, id: i64, now: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE experiments SET last_update_time = ?2 WHERE experiment_id = ?1",
-        params![id, now],
-    )?;
+    tx.execute("UPDATE experiments SET last_update_time = ?2 WHERE experiment_id = ?1", params![id, now])?;
     Ok(())
 }
 
@@ -157,21 +137,14 @@ fn touch(tx: &Write<'_>, id: i64, now: i64) -> Result<()> {
 pub fn rename(tx: &Write<'_>, id: i64, new_name: &str, now: i64) -> Result<()> {
     let exp = get(tx, id)?;
     if exp.lifecycle_stage != Lifecycle::Active {
-        return Err(Error::Invalid(format!(
-            "Cannot rename a non-active experiment. Experiment id={id} is deleted."
-        )));
+        return Err(Error::Invalid(format!("Cannot rename a non-active experiment. Experiment id={id} is deleted.")));
     }
     if let Some(other) = get_by_name(tx, new_name)? {
         if other.experiment_id != id {
-            return Err(Error::AlreadyExists(format!(
-                "Experiment '{new_name}' already exists."
-            )));
+            return Err(Error::AlreadyExists(format!("Experiment '{new_name}' already exists.")));
         }
     }
-    tx.execute(
-        "UPDATE experiments SET name = ?2 WHERE experiment_id = ?1",
-        params![id, new_name],
-    )?;
+    tx.execute("UPDATE experiments SET name = ?2 WHERE experiment_id = ?1", params![id, new_name])?;
     touch(tx, id, now)
 }
 
@@ -180,8 +153,7 @@ pub fn set_lifecycle(tx: &Write<'_>, id: i64, stage: Lifecycle, now: i64) -> Res
     let exp = get(tx, id)?;
     if id == 0 && stage == Lifecycle::Deleted {
         return Err(Error::Invalid(
-            "Cannot delete the default experiment '0'. This is an internally reserved experiment."
-                .into(),
+            "Cannot delete the default experiment '0'. This is an internally reserved experiment.".into(),
         ));
     }
     let (from, deleted_time) = match stage {
@@ -189,24 +161,13 @@ pub fn set_lifecycle(tx: &Write<'_>, id: i64, stage: Lifecycle, now: i64) -> Res
         Lifecycle::Active => ("deleted", None),
     };
     if exp.lifecycle_stage == stage {
-        let what = if stage == Lifecycle::Deleted {
-            "deleted"
-        } else {
-            "active"
-        };
+        let what = if stage == Lifecycle::Deleted { "deleted" } else { "active" };
         return Err(Error::Invalid(format!(
             "Cannot {} experiment with id={id}: it is already {what}.",
-            if stage == Lifecycle::Deleted {
-                "delete"
-            } else {
-                "restore"
-            }
+            if stage == Lifecycle::Deleted { "delete" } else { "restore" }
         )));
     }
-    tx.execute(
-        "UPDATE experiments SET lifecycle_stage = ?2 WHERE experiment_id = ?1",
-        params![id, stage.as_str()],
-    )?;
+    tx.execute("UPDATE experiments SET lifecycle_stage = ?2 WHERE experiment_id = ?1", params![id, stage.as_str()])?;
     // Like MLflow's SQL store, the experiment's runs follow it into and out of the bin.
     tx.execute(
         "UPDATE runs SET lifecycle_stage = ?2, deleted_time = ?3 WHERE experiment_id = ?1 AND lifecycle_stage = ?4",
@@ -227,14 +188,9 @@ pub fn set_tag(tx: &Write<'_>, id: i64, key: &str, value: &str) -> Result<()> {
 
 /// Deletes an experiment tag; a missing tag is [`Error::NotFound`].
 pub fn delete_tag(tx: &Write<'_>, id: i64, key: &str) -> Result<()> {
-    let n = tx.execute(
-        "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
-        params![id, key],
-    )?;
+    let n = tx.execute("DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2", params![id, key])?;
     if n == 0 {
-        return Err(Error::NotFound(format!(
-            "No tag with name: {key} in experiment with id {id}"
-        )));
+        return Err(Error::NotFound(format!("No tag with name: {key} in experiment with id {id}")));
     }
     Ok(())
 }

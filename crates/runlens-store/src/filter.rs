@@ -99,15 +99,9 @@ impl fmt::Display for Value {
         match self {
             Value::Str(s) => write!(f, "'{s}'"),
             Value::Number(_, raw) => f.write_str(raw),
-            Value::List(items) => write!(
-                f,
-                "({})",
-                items
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Value::List(items) => {
+                write!(f, "({})", items.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "))
+            }
             Value::None => Ok(()),
         }
     }
@@ -190,9 +184,7 @@ fn read_quoted(chars: &[char], i: &mut usize, quote: char) -> Result<String, Fil
         out.push(c);
         *i += 1;
     }
-    err(format!(
-        "Invalid filter string: unterminated {quote}-quoted text"
-    ))
+    err(format!("Invalid filter string: unterminated {quote}-quoted text"))
 }
 
 fn tokenize(input: &str) -> Result<Vec<Tok>, FilterError> {
@@ -227,10 +219,7 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, FilterError> {
             }
             '`' => {
                 let key = read_quoted(&chars, &mut i, '`')?;
-                toks.push(Tok::Ident(Ident {
-                    entity: String::new(),
-                    key,
-                }));
+                toks.push(Tok::Ident(Ident { entity: String::new(), key }));
             }
             '=' => {
                 toks.push(Tok::Op("="));
@@ -255,15 +244,11 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, FilterError> {
             }
             c if c.is_ascii_digit()
                 || ((c == '-' || c == '+' || c == '.')
-                    && chars
-                        .get(i + 1)
-                        .is_some_and(|n| n.is_ascii_digit() || *n == '.')) =>
+                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit() || *n == '.')) =>
             {
                 let start = i;
                 i += 1;
-                while i < chars.len()
-                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | '+' | '-'))
-                {
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | '+' | '-')) {
                     // Stop before a sign that is not part of an exponent.
                     if matches!(chars[i], '+' | '-') && !matches!(chars[i - 1], 'e' | 'E') {
                         break;
@@ -273,9 +258,7 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, FilterError> {
                 let raw: String = chars[start..i].iter().collect();
                 match raw.parse::<f64>() {
                     Ok(v) => toks.push(Tok::Num(v, raw)),
-                    Err(_) => {
-                        return err(format!("Invalid filter string: '{raw}' is not a number"))
-                    }
+                    Err(_) => return err(format!("Invalid filter string: '{raw}' is not a number")),
                 }
             }
             c if is_ident_start(c) => {
@@ -288,19 +271,12 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, FilterError> {
                 if word.ends_with('.') && matches!(chars.get(i), Some('`') | Some('"')) {
                     let quote = chars[i];
                     let key = read_quoted(&chars, &mut i, quote)?;
-                    toks.push(Tok::Ident(Ident {
-                        entity: word.trim_end_matches('.').to_lowercase(),
-                        key,
-                    }));
+                    toks.push(Tok::Ident(Ident { entity: word.trim_end_matches('.').to_lowercase(), key }));
                 } else {
                     toks.push(Tok::Word(word));
                 }
             }
-            other => {
-                return err(format!(
-                    "Invalid filter string: unexpected character '{other}'"
-                ))
-            }
+            other => return err(format!("Invalid filter string: unexpected character '{other}'")),
         }
     }
     Ok(toks)
@@ -335,11 +311,7 @@ impl Parser {
             self.pos += 1;
             parts.push(self.and_expr()?);
         }
-        Ok(if parts.len() == 1 {
-            parts.pop().expect("one part")
-        } else {
-            Expr::Or(parts)
-        })
+        Ok(if parts.len() == 1 { parts.pop().expect("one part") } else { Expr::Or(parts) })
     }
 
     fn and_expr(&mut self) -> Result<Expr, FilterError> {
@@ -348,19 +320,13 @@ impl Parser {
             self.pos += 1;
             parts.push(self.primary()?);
         }
-        Ok(if parts.len() == 1 {
-            parts.pop().expect("one part")
-        } else {
-            Expr::And(parts)
-        })
+        Ok(if parts.len() == 1 { parts.pop().expect("one part") } else { Expr::And(parts) })
     }
 
     fn primary(&mut self) -> Result<Expr, FilterError> {
         if self.peek() == Some(&Tok::LParen) {
             if self.dialect == Dialect::Mlflow {
-                return err(
-                    "Invalid filter string: parentheses are not supported; join clauses with AND",
-                );
+                return err("Invalid filter string: parentheses are not supported; join clauses with AND");
             }
             self.pos += 1;
             let e = self.or_expr()?;
@@ -380,25 +346,13 @@ impl Parser {
                     if key.is_empty() {
                         return err(format!("Invalid identifier '{w}': the key is missing"));
                     }
-                    Ok(Ident {
-                        entity: entity.to_lowercase(),
-                        key: key.to_string(),
-                    })
+                    Ok(Ident { entity: entity.to_lowercase(), key: key.to_string() })
                 } else {
-                    Ok(Ident {
-                        entity: String::new(),
-                        key: w,
-                    })
+                    Ok(Ident { entity: String::new(), key: w })
                 }
             }
-            Some(Tok::Str(s)) => Ok(Ident {
-                entity: String::new(),
-                key: s,
-            }),
-            Some(other) => err(format!(
-                "Invalid filter string: expected an identifier, found {}",
-                describe(&other)
-            )),
+            Some(Tok::Str(s)) => Ok(Ident { entity: String::new(), key: s }),
+            Some(other) => err(format!("Invalid filter string: expected an identifier, found {}", describe(&other))),
             None => err("Invalid filter string: expected an identifier, found the end"),
         }
     }
@@ -415,8 +369,8 @@ impl Parser {
                 ">=" => Op::Ge,
                 other => {
                     return err(format!(
-                    "Invalid comparator '{other}' not one of '{{'<=', '=', '>=', '<', '!=', '>'}}'"
-                ))
+                        "Invalid comparator '{other}' not one of '{{'<=', '=', '>=', '<', '!=', '>'}}'"
+                    ))
                 }
             },
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("like") => Op::Like,
@@ -440,11 +394,7 @@ impl Parser {
                 }
                 self.pos += 1;
                 let op = if negated { Op::IsNotNull } else { Op::IsNull };
-                return Ok(Comparison {
-                    ident,
-                    op,
-                    value: Value::None,
-                });
+                return Ok(Comparison { ident, op, value: Value::None });
             }
             Some(other) => {
                 return err(format!(
@@ -452,12 +402,7 @@ impl Parser {
                     describe(&other)
                 ))
             }
-            None => {
-                return err(format!(
-                    "Invalid filter string: '{}' needs a comparison",
-                    ident.key
-                ))
-            }
+            None => return err(format!("Invalid filter string: '{}' needs a comparison", ident.key)),
         };
         let value = if matches!(op, Op::In | Op::NotIn) {
             if self.next() != Some(Tok::LParen) {
@@ -483,10 +428,7 @@ impl Parser {
                 Some(Tok::Num(v, raw)) => Value::Number(v, raw),
                 Some(Tok::Word(w)) => Value::Number(f64::NAN, w),
                 Some(other) => {
-                    return err(format!(
-                        "Invalid filter string: expected a value, found {}",
-                        describe(&other)
-                    ))
+                    return err(format!("Invalid filter string: expected a value, found {}", describe(&other)))
                 }
                 None => return err("Invalid filter string: a value is missing at the end"),
             }
@@ -514,11 +456,7 @@ pub fn parse(input: &str, dialect: Dialect) -> Result<Option<Expr>, FilterError>
         return Ok(None);
     }
     let toks = tokenize(input)?;
-    let mut p = Parser {
-        toks,
-        pos: 0,
-        dialect,
-    };
+    let mut p = Parser { toks, pos: 0, dialect };
     let e = p.or_expr()?;
     if let Some(t) = p.peek() {
         let t = describe(t);
@@ -541,32 +479,18 @@ pub struct OrderKey {
 
 /// Parses one MLflow `order_by` string, e.g. ``metrics.`train/loss` DESC``.
 pub fn parse_order(input: &str) -> Result<OrderKey, FilterError> {
-    let bad = || {
-        FilterError(format!(
-            "Invalid order_by clause '{input}'. Could not be parsed."
-        ))
-    };
+    let bad = || FilterError(format!("Invalid order_by clause '{input}'. Could not be parsed."));
     let toks = tokenize(input).map_err(|_| bad())?;
-    let mut p = Parser {
-        toks,
-        pos: 0,
-        dialect: Dialect::Mlflow,
-    };
+    let mut p = Parser { toks, pos: 0, dialect: Dialect::Mlflow };
     let ident = p.ident().map_err(|_| bad())?;
     let ascending = match p.next() {
         None => true,
         Some(Tok::Word(w)) if w.eq_ignore_ascii_case("asc") => true,
         Some(Tok::Word(w)) if w.eq_ignore_ascii_case("desc") => false,
-        Some(_) => {
-            return err(format!(
-                "Invalid ordering key in order_by clause '{input}'."
-            ))
-        }
+        Some(_) => return err(format!("Invalid ordering key in order_by clause '{input}'.")),
     };
     if p.peek().is_some() {
-        return err(format!(
-            "Invalid ordering key in order_by clause '{input}'."
-        ));
+        return err(format!("Invalid ordering key in order_by clause '{input}'."));
     }
     Ok(OrderKey { ident, ascending })
 }
@@ -588,69 +512,35 @@ mod tests {
         match e {
             Expr::And(v) => format!("and({})", v.iter().map(show).collect::<Vec<_>>().join(", ")),
             Expr::Or(v) => format!("or({})", v.iter().map(show).collect::<Vec<_>>().join(", ")),
-            Expr::Cmp(c) => format!(
-                "{}:{} {} {}",
-                c.ident.entity,
-                c.ident.key,
-                c.op.as_str(),
-                c.value
-            )
-            .trim_end()
-            .to_string(),
+            Expr::Cmp(c) => {
+                format!("{}:{} {} {}", c.ident.entity, c.ident.key, c.op.as_str(), c.value).trim_end().to_string()
+            }
         }
     }
 
     #[test]
     fn filters() {
         check("", "<all>");
-        check(
-            "metrics.rmse < 1 and params.model = 'tree'",
-            "and(metrics:rmse < 1, params:model = 'tree')",
-        );
+        check("metrics.rmse < 1 and params.model = 'tree'", "and(metrics:rmse < 1, params:model = 'tree')");
         check("metrics.`train/loss` <= 0.2", "metrics:train/loss <= 0.2");
-        check(
-            "metrics.\"train/loss\" > -1e-3",
-            "metrics:train/loss > -1e-3",
-        );
-        check(
-            "tags.`mlflow.parentRunId` IS NOT NULL",
-            "tags:mlflow.parentRunId IS NOT NULL",
-        );
+        check("metrics.\"train/loss\" > -1e-3", "metrics:train/loss > -1e-3");
+        check("tags.`mlflow.parentRunId` IS NOT NULL", "tags:mlflow.parentRunId IS NOT NULL");
         check("params.p is null", "params:p IS NULL");
-        check(
-            "attributes.run_id IN ('a', 'b')",
-            "attributes:run_id IN ('a', 'b')",
-        );
+        check("attributes.run_id IN ('a', 'b')", "attributes:run_id IN ('a', 'b')");
         check("run_id NOT IN ('a')", ":run_id NOT IN ('a')");
         check("`Run name` = 'x'", ":Run name = 'x'");
         check("params.a = \"it's\"", "params:a = 'it's'");
         check("tags.t ILIKE 'TR%'", "tags:t ILIKE 'TR%'");
-        check(
-            "a = 1 or (b = 2 and c = 3)",
-            "or(:a = 1, and(:b = 2, :c = 3))",
-        );
-        check(
-            "metrics.x >< 1",
-            "error: Invalid comparator '><' not one of '{'<=', '=', '>=', '<', '!=', '>'}'",
-        );
-        check(
-            "params.x = 'open",
-            "error: Invalid filter string: unterminated '-quoted text",
-        );
-        check(
-            "metrics.x > 1 metrics.y",
-            "error: Invalid clause(s) in filter string: metrics.y",
-        );
+        check("a = 1 or (b = 2 and c = 3)", "or(:a = 1, and(:b = 2, :c = 3))");
+        check("metrics.x >< 1", "error: Invalid comparator '><' not one of '{'<=', '=', '>=', '<', '!=', '>'}'");
+        check("params.x = 'open", "error: Invalid filter string: unterminated '-quoted text");
+        check("metrics.x > 1 metrics.y", "error: Invalid clause(s) in filter string: metrics.y");
         check("\"metrics\".accuracy > 0.9", "error: Invalid entity type '\"metrics\"'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']");
     }
 
     #[test]
     fn mlflow_dialect_rejects_or() {
-        let e = parse(
-            "metrics.accuracy > 0.9 or params.criterion = 'gini'",
-            Dialect::Mlflow,
-        )
-        .unwrap_err();
+        let e = parse("metrics.accuracy > 0.9 or params.criterion = 'gini'", Dialect::Mlflow).unwrap_err();
         assert_eq!(e.0, "Invalid clause(s) in filter string: 'or'");
     }
 
@@ -658,13 +548,7 @@ mod tests {
     fn order_keys() {
         assert_eq!(
             parse_order("metrics.`train/loss` DESC").unwrap(),
-            OrderKey {
-                ident: Ident {
-                    entity: "metrics".into(),
-                    key: "train/loss".into()
-                },
-                ascending: false
-            }
+            OrderKey { ident: Ident { entity: "metrics".into(), key: "train/loss".into() }, ascending: false }
         );
         assert!(parse_order("start_time").unwrap().ascending);
         assert_eq!(

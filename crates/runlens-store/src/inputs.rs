@@ -7,17 +7,10 @@ use crate::{Read, Result, Write};
 
 /// Records that a run used a dataset (creating the dataset in the experiment if new) with
 /// the input's tags. Logging the same input again replaces its tags.
-pub fn log_dataset_input(
-    tx: &Write<'_>,
-    run: i64,
-    experiment_id: i64,
-    input: &DatasetInput,
-) -> Result<()> {
+pub fn log_dataset_input(tx: &Write<'_>, run: i64, experiment_id: i64, input: &DatasetInput) -> Result<()> {
     let ds = &input.dataset;
     let existing: Option<i64> = tx
-        .prepare_cached(
-            "SELECT id FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3",
-        )?
+        .prepare_cached("SELECT id FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3")?
         .query_row(params![experiment_id, ds.name, ds.digest], |r| r.get(0))
         .optional()?;
     let dataset = match existing {
@@ -40,10 +33,8 @@ pub fn log_dataset_input(
             tx.last_insert_rowid()
         }
     };
-    tx.prepare_cached(
-        "INSERT INTO run_inputs (run, dataset) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![run, dataset])?;
+    tx.prepare_cached("INSERT INTO run_inputs (run, dataset) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .execute(params![run, dataset])?;
     for tag in &input.tags {
         tx.prepare_cached(
             "INSERT INTO input_tags (run, dataset, key, value) VALUES (?1, ?2, ?3, ?4)
@@ -56,10 +47,8 @@ pub fn log_dataset_input(
 
 /// Records that a run used a logged model.
 pub fn log_model_input(tx: &Write<'_>, run: i64, model_id: &str) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO run_model_inputs (run, model_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![run, model_id])?;
+    tx.prepare_cached("INSERT INTO run_model_inputs (run, model_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .execute(params![run, model_id])?;
     Ok(())
 }
 
@@ -93,18 +82,12 @@ pub fn dataset_inputs(conn: &Read, run: i64) -> Result<Vec<DatasetInput>> {
         ))
     })?;
     let datasets: Vec<(i64, Dataset)> = rows.collect::<rusqlite::Result<_>>()?;
-    let mut tag_stmt = conn.prepare_cached(
-        "SELECT key, value FROM input_tags WHERE run = ?1 AND dataset = ?2 ORDER BY key",
-    )?;
+    let mut tag_stmt =
+        conn.prepare_cached("SELECT key, value FROM input_tags WHERE run = ?1 AND dataset = ?2 ORDER BY key")?;
     let mut out = Vec::with_capacity(datasets.len());
     for (id, dataset) in datasets {
         let tags = tag_stmt
-            .query_map(params![run, id], |r| {
-                Ok(KeyValue::new(
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                ))
-            })?
+            .query_map(params![run, id], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         out.push(DatasetInput { tags, dataset });
     }
@@ -113,22 +96,15 @@ pub fn dataset_inputs(conn: &Read, run: i64) -> Result<Vec<DatasetInput>> {
 
 /// The logged models a run used.
 pub fn model_inputs(conn: &Read, run: i64) -> Result<Vec<String>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT model_id FROM run_model_inputs WHERE run = ?1 ORDER BY model_id")?;
+    let mut stmt = conn.prepare_cached("SELECT model_id FROM run_model_inputs WHERE run = ?1 ORDER BY model_id")?;
     let rows = stmt.query_map(params![run], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The logged models a run produced.
 pub fn model_outputs(conn: &Read, run: i64) -> Result<Vec<ModelOutput>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT model_id, step FROM run_outputs WHERE run = ?1 ORDER BY step, model_id",
-    )?;
-    let rows = stmt.query_map(params![run], |r| {
-        Ok(ModelOutput {
-            model_id: r.get(0)?,
-            step: r.get(1)?,
-        })
-    })?;
+    let mut stmt =
+        conn.prepare_cached("SELECT model_id, step FROM run_outputs WHERE run = ?1 ORDER BY step, model_id")?;
+    let rows = stmt.query_map(params![run], |r| Ok(ModelOutput { model_id: r.get(0)?, step: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -81,13 +81,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<LoggedModel> {
 /// Creates a logged model in `LOGGED_MODEL_PENDING` state.
 pub fn create(tx: &Write<'_>, new: NewLoggedModel, now: i64) -> Result<LoggedModel> {
     let exp = experiments::require_active(tx, new.experiment_id)?;
-    let id = new
-        .model_id
-        .unwrap_or_else(|| format!("m-{}", uuid::Uuid::new_v4().simple()));
-    let location = format!(
-        "{}/models/{id}/artifacts",
-        exp.artifact_location.trim_end_matches('/')
-    );
+    let id = new.model_id.unwrap_or_else(|| format!("m-{}", uuid::Uuid::new_v4().simple()));
+    let location = format!("{}/models/{id}/artifacts", exp.artifact_location.trim_end_matches('/'));
     tx.execute(
         "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, model_type, source_run_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, 'LOGGED_MODEL_PENDING', ?6, ?7)",
@@ -105,20 +100,14 @@ pub fn create(tx: &Write<'_>, new: NewLoggedModel, now: i64) -> Result<LoggedMod
 /// The model, with params, tags and metrics.
 pub fn get(conn: &Read, model_id: &str) -> Result<LoggedModel> {
     let mut m = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM logged_models WHERE model_id = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM logged_models WHERE model_id = ?1"))?
         .query_row(params![model_id], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{model_id}' not found.")))?;
     let kv = |sql: &str| -> Result<Vec<KeyValue>> {
         let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![model_id], |r| {
-            Ok(KeyValue::new(
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-            ))
-        })?;
+        let rows =
+            stmt.query_map(params![model_id], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     m.tags = kv("SELECT key, value FROM logged_model_tags WHERE model_id = ?1 ORDER BY key")?;
@@ -145,20 +134,14 @@ pub fn get(conn: &Read, model_id: &str) -> Result<LoggedModel> {
 }
 
 fn touch(tx: &Write<'_>, model_id: &str, now: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1",
-        params![model_id, now],
-    )?;
+    tx.execute("UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1", params![model_id, now])?;
     Ok(())
 }
 
 /// Sets a model's status (`finalize`).
 pub fn set_status(tx: &Write<'_>, model_id: &str, status: &str, now: i64) -> Result<LoggedModel> {
     get(tx, model_id)?;
-    tx.execute(
-        "UPDATE logged_models SET status = ?2 WHERE model_id = ?1",
-        params![model_id, status],
-    )?;
+    tx.execute("UPDATE logged_models SET status = ?2 WHERE model_id = ?1", params![model_id, status])?;
     touch(tx, model_id, now)?;
     get(tx, model_id)
 }
@@ -176,14 +159,9 @@ pub fn set_tag(tx: &Write<'_>, model_id: &str, key: &str, value: &str) -> Result
 /// Deletes a tag.
 pub fn delete_tag(tx: &Write<'_>, model_id: &str, key: &str) -> Result<()> {
     get(tx, model_id)?;
-    let n = tx.execute(
-        "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
-        params![model_id, key],
-    )?;
+    let n = tx.execute("DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", params![model_id, key])?;
     if n == 0 {
-        return Err(Error::NotFound(format!(
-            "No tag with key '{key}' found for logged model with ID '{model_id}'."
-        )));
+        return Err(Error::NotFound(format!("No tag with key '{key}' found for logged model with ID '{model_id}'.")));
     }
     Ok(())
 }
@@ -225,9 +203,6 @@ pub fn link_metrics(tx: &Write<'_>, run_id: &str, points: &[Metric]) -> Result<(
 /// Marks a model deleted.
 pub fn delete(tx: &Write<'_>, model_id: &str, now: i64) -> Result<()> {
     get(tx, model_id)?;
-    tx.execute(
-        "UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?1",
-        params![model_id],
-    )?;
+    tx.execute("UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?1", params![model_id])?;
     touch(tx, model_id, now)
 }

@@ -12,8 +12,7 @@ use crate::{keys, Read, Result, Write};
 fn is_later(a: &Metric, b: &Metric) -> bool {
     let av = encode_value(a.value).0;
     let bv = encode_value(b.value).0;
-    (a.step, a.timestamp) > (b.step, b.timestamp)
-        || ((a.step, a.timestamp) == (b.step, b.timestamp) && av > bv)
+    (a.step, a.timestamp) > (b.step, b.timestamp) || ((a.step, a.timestamp) == (b.step, b.timestamp) && av > bv)
 }
 
 /// What one batch adds to one key's summary.
@@ -89,15 +88,7 @@ pub fn log(tx: &Write<'_>, run: i64, points: &[Metric]) -> Result<usize> {
                     d.count += 1;
                 }
                 None => {
-                    deltas.insert(
-                        key_id,
-                        Delta {
-                            latest: m.clone(),
-                            min: finite,
-                            max: finite,
-                            count: 1,
-                        },
-                    );
+                    deltas.insert(key_id, Delta { latest: m.clone(), min: finite, max: finite, count: 1 });
                 }
             }
         }
@@ -124,17 +115,8 @@ fn merge_summary(tx: &Write<'_>, run: i64, key_id: i64, d: Delta) -> Result<()> 
         .optional()?;
     let (latest, min, max, count) = match current {
         Some((cur, cmin, cmax, ccount)) => {
-            let latest = if is_later(&d.latest, &cur) {
-                d.latest
-            } else {
-                cur
-            };
-            (
-                latest,
-                fold_min(cmin, d.min),
-                fold_max(cmax, d.max),
-                ccount + d.count,
-            )
+            let latest = if is_later(&d.latest, &cur) { d.latest } else { cur };
+            (latest, fold_min(cmin, d.min), fold_max(cmax, d.max), ccount + d.count)
         }
         None => (d.latest, d.min, d.max, d.count),
     };
@@ -158,12 +140,7 @@ pub fn latest(conn: &Read, run: i64) -> Result<Vec<MetricSummary>> {
     )?;
     let rows = stmt.query_map(params![run], |r| {
         Ok(MetricSummary {
-            latest: Metric::new(
-                r.get::<_, String>(0)?,
-                decode_value(r.get(3)?, r.get(4)?),
-                r.get(2)?,
-                r.get(1)?,
-            ),
+            latest: Metric::new(r.get::<_, String>(0)?, decode_value(r.get(3)?, r.get(4)?), r.get(2)?, r.get(1)?),
             min: r.get(5)?,
             max: r.get(6)?,
             count: r.get(7)?,
@@ -175,10 +152,7 @@ pub fn latest(conn: &Read, run: i64) -> Result<Vec<MetricSummary>> {
 /// One page of a metric's history, in MLflow's order: timestamp, then step, then value.
 pub fn history(conn: &Read, run: i64, key: &str, offset: i64, limit: i64) -> Result<Page<Metric>> {
     let Some(key_id) = keys::lookup(conn, key)? else {
-        return Ok(Page {
-            items: vec![],
-            next_offset: None,
-        });
+        return Ok(Page { items: vec![], next_offset: None });
     };
     let mut stmt = conn.prepare_cached(
         "SELECT step, timestamp, value, kind, model_id, dataset_name, dataset_digest FROM metrics

@@ -111,10 +111,7 @@ pub struct KeyValue {
 impl KeyValue {
     /// Builds a pair.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: value.into(),
-        }
+        KeyValue { key: key.into(), value: value.into() }
     }
 }
 
@@ -182,15 +179,7 @@ pub struct Metric {
 impl Metric {
     /// A plain point.
     pub fn new(key: impl Into<String>, value: f64, timestamp: i64, step: i64) -> Metric {
-        Metric {
-            key: key.into(),
-            value,
-            timestamp,
-            step,
-            model_id: None,
-            dataset_name: None,
-            dataset_digest: None,
-        }
+        Metric { key: key.into(), value, timestamp, step, model_id: None, dataset_name: None, dataset_digest: None }
     }
 }
 
@@ -296,22 +285,10 @@ mod tests {
 
     #[test]
     fn special_floats_round_trip() {
-        for v in [
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            -0.0,
-            0.0,
-            1e-300,
-            -5.5,
-        ] {
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 1e-300, -5.5] {
             let (stored, kind) = encode_value(v);
             let back = decode_value(stored, kind);
-            assert_eq!(
-                back.to_bits(),
-                v.to_bits(),
-                "{v} must come back bit for bit"
-            );
+            assert_eq!(back.to_bits(), v.to_bits(), "{v} must come back bit for bit");
         }
     }
 }

@@ -31,11 +31,6 @@ pub fn list(conn: &Read, run: i64) -> Result<Vec<KeyValue>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.name, p.value FROM params p JOIN keys k ON k.id = p.key WHERE p.run = ?1 ORDER BY k.name",
     )?;
-    let rows = stmt.query_map(params![run], |r| {
-        Ok(KeyValue::new(
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-        ))
-    })?;
+    let rows = stmt.query_map(params![run], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

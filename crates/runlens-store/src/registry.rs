@@ -94,9 +94,7 @@ fn not_found_model(name: &str) -> Error {
 }
 
 fn not_found_version(name: &str, version: i64) -> Error {
-    Error::NotFound(format!(
-        "Model Version (name={name}, version={version}) not found"
-    ))
+    Error::NotFound(format!("Model Version (name={name}, version={version}) not found"))
 }
 
 fn record(
@@ -127,10 +125,7 @@ fn require_model(conn: &Read, name: &str) -> Result<()> {
 }
 
 fn touch_model(tx: &Write<'_>, name: &str, now: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE registered_models SET last_updated_time = ?2 WHERE name = ?1",
-        params![name, now],
-    )?;
+    tx.execute("UPDATE registered_models SET last_updated_time = ?2 WHERE name = ?1", params![name, now])?;
     Ok(())
 }
 
@@ -148,9 +143,7 @@ pub fn create_model(
         params![name, now, description],
     )?;
     if n == 0 {
-        return Err(Error::AlreadyExists(format!(
-            "Registered Model (name={name}) already exists."
-        )));
+        return Err(Error::AlreadyExists(format!("Registered Model (name={name}) already exists.")));
     }
     for t in tags {
         set_model_tag(tx, name, &t.key, &t.value)?;
@@ -159,22 +152,14 @@ pub fn create_model(
 }
 
 fn model_tags(conn: &Read, name: &str) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, value FROM registered_model_tags WHERE name = ?1 ORDER BY key",
-    )?;
-    let rows = stmt.query_map(params![name], |r| {
-        Ok(KeyValue::new(
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-        ))
-    })?;
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM registered_model_tags WHERE name = ?1 ORDER BY key")?;
+    let rows = stmt.query_map(params![name], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn model_aliases(conn: &Read, name: &str) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT alias, version FROM registered_model_aliases WHERE name = ?1 ORDER BY alias",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT alias, version FROM registered_model_aliases WHERE name = ?1 ORDER BY alias")?;
     let rows = stmt.query_map(params![name], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -182,7 +167,9 @@ fn model_aliases(conn: &Read, name: &str) -> Result<Vec<(String, i64)>> {
 /// A registered model with its tags, aliases and latest version per stage.
 pub fn get_model(conn: &Read, name: &str) -> Result<RegisteredModel> {
     let row = conn
-        .prepare_cached("SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE name = ?1")?
+        .prepare_cached(
+            "SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE name = ?1",
+        )?
         .query_row(params![name], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?
         .ok_or_else(|| not_found_model(name))?;
@@ -198,45 +185,22 @@ pub fn get_model(conn: &Read, name: &str) -> Result<RegisteredModel> {
 }
 
 /// Renames a model; its versions, tags and aliases follow.
-pub fn rename_model(
-    tx: &Write<'_>,
-    name: &str,
-    new_name: &str,
-    now: i64,
-) -> Result<RegisteredModel> {
+pub fn rename_model(tx: &Write<'_>, name: &str, new_name: &str, now: i64) -> Result<RegisteredModel> {
     require_model(tx, name)?;
     if name != new_name && get_model(tx, new_name).is_ok() {
-        return Err(Error::AlreadyExists(format!(
-            "Registered Model (name={new_name}) already exists."
-        )));
+        return Err(Error::AlreadyExists(format!("Registered Model (name={new_name}) already exists.")));
     }
     tx.execute(
         "UPDATE registered_models SET name = ?2, last_updated_time = ?3 WHERE name = ?1",
         params![name, new_name, now],
     )?;
-    tx.execute(
-        "UPDATE registry_events SET name = ?2 WHERE name = ?1",
-        params![name, new_name],
-    )?;
-    record(
-        tx,
-        new_name,
-        None,
-        "renamed",
-        Some(name),
-        Some(new_name),
-        now,
-    )?;
+    tx.execute("UPDATE registry_events SET name = ?2 WHERE name = ?1", params![name, new_name])?;
+    record(tx, new_name, None, "renamed", Some(name), Some(new_name), now)?;
     get_model(tx, new_name)
 }
 
 /// Sets a model's description.
-pub fn update_model(
-    tx: &Write<'_>,
-    name: &str,
-    description: Option<&str>,
-    now: i64,
-) -> Result<RegisteredModel> {
+pub fn update_model(tx: &Write<'_>, name: &str, description: Option<&str>, now: i64) -> Result<RegisteredModel> {
     require_model(tx, name)?;
     tx.execute(
         "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE name = ?1",
@@ -248,10 +212,7 @@ pub fn update_model(
 /// Deletes a model with all its versions, tags and aliases.
 pub fn delete_model(tx: &Write<'_>, name: &str) -> Result<()> {
     require_model(tx, name)?;
-    tx.execute(
-        "DELETE FROM registered_models WHERE name = ?1",
-        params![name],
-    )?;
+    tx.execute("DELETE FROM registered_models WHERE name = ?1", params![name])?;
     Ok(())
 }
 
@@ -269,14 +230,9 @@ pub fn set_model_tag(tx: &Write<'_>, name: &str, key: &str, value: &str) -> Resu
 /// Deletes a model tag.
 pub fn delete_model_tag(tx: &Write<'_>, name: &str, key: &str) -> Result<()> {
     require_model(tx, name)?;
-    let n = tx.execute(
-        "DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2",
-        params![name, key],
-    )?;
+    let n = tx.execute("DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2", params![name, key])?;
     if n == 0 {
-        return Err(Error::NotFound(format!(
-            "No tag with key '{key}' on registered model '{name}'"
-        )));
+        return Err(Error::NotFound(format!("No tag with key '{key}' on registered model '{name}'")));
     }
     Ok(())
 }
@@ -304,21 +260,14 @@ fn version_from_row(r: &Row<'_>) -> rusqlite::Result<ModelVersion> {
 }
 
 fn complete(conn: &Read, mut v: ModelVersion) -> Result<ModelVersion> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, value FROM model_version_tags WHERE name = ?1 AND version = ?2 ORDER BY key",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT key, value FROM model_version_tags WHERE name = ?1 AND version = ?2 ORDER BY key")?;
     v.tags = stmt
-        .query_map(params![v.name, v.version], |r| {
-            Ok(KeyValue::new(
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-            ))
-        })?
+        .query_map(params![v.name, v.version], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare_cached("SELECT alias FROM registered_model_aliases WHERE name = ?1 AND version = ?2 ORDER BY alias")?;
-    v.aliases = stmt
-        .query_map(params![v.name, v.version], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn
+        .prepare_cached("SELECT alias FROM registered_model_aliases WHERE name = ?1 AND version = ?2 ORDER BY alias")?;
+    v.aliases = stmt.query_map(params![v.name, v.version], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(v)
 }
 
@@ -326,9 +275,7 @@ fn complete(conn: &Read, mut v: ModelVersion) -> Result<ModelVersion> {
 pub fn get_version(conn: &Read, name: &str, version: i64) -> Result<ModelVersion> {
     require_model(conn, name)?;
     let v = conn
-        .prepare_cached(&format!(
-            "SELECT {VERSION_COLUMNS} FROM model_versions WHERE name = ?1 AND version = ?2"
-        ))?
+        .prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM model_versions WHERE name = ?1 AND version = ?2"))?
         .query_row(params![name, version], version_from_row)
         .optional()?
         .ok_or_else(|| not_found_version(name, version))?;
@@ -398,15 +345,7 @@ pub fn create_version(tx: &Write<'_>, new: NewVersion, now: i64) -> Result<Model
         set_version_tag(tx, &new.name, version, &t.key, &t.value)?;
     }
     touch_model(tx, &new.name, now)?;
-    record(
-        tx,
-        &new.name,
-        Some(version),
-        "version_created",
-        None,
-        Some("None"),
-        now,
-    )?;
+    record(tx, &new.name, Some(version), "version_created", None, Some("None"), now)?;
     get_version(tx, &new.name, version)
 }
 
@@ -448,15 +387,7 @@ pub fn transition_stage(
                 "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ?3 WHERE name = ?1 AND version = ?2",
                 params![name, other, now],
             )?;
-            record(
-                tx,
-                name,
-                Some(other),
-                "stage",
-                Some(stage),
-                Some("Archived"),
-                now,
-            )?;
+            record(tx, name, Some(other), "stage", Some(stage), Some("Archived"), now)?;
         }
     }
     tx.execute(
@@ -464,15 +395,7 @@ pub fn transition_stage(
         params![name, version, stage, now],
     )?;
     if current.current_stage != stage {
-        record(
-            tx,
-            name,
-            Some(version),
-            "stage",
-            Some(&current.current_stage),
-            Some(stage),
-            now,
-        )?;
+        record(tx, name, Some(version), "stage", Some(&current.current_stage), Some(stage), now)?;
     }
     touch_model(tx, name, now)?;
     get_version(tx, name, version)
@@ -481,26 +404,14 @@ pub fn transition_stage(
 /// Deletes a version and the aliases pointing at it.
 pub fn delete_version(tx: &Write<'_>, name: &str, version: i64, now: i64) -> Result<()> {
     get_version(tx, name, version)?;
-    tx.execute(
-        "DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2",
-        params![name, version],
-    )?;
-    tx.execute(
-        "DELETE FROM model_versions WHERE name = ?1 AND version = ?2",
-        params![name, version],
-    )?;
+    tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2", params![name, version])?;
+    tx.execute("DELETE FROM model_versions WHERE name = ?1 AND version = ?2", params![name, version])?;
     record(tx, name, Some(version), "version_deleted", None, None, now)?;
     touch_model(tx, name, now)
 }
 
 /// Sets a version tag.
-pub fn set_version_tag(
-    tx: &Write<'_>,
-    name: &str,
-    version: i64,
-    key: &str,
-    value: &str,
-) -> Result<()> {
+pub fn set_version_tag(tx: &Write<'_>, name: &str, version: i64, key: &str, value: &str) -> Result<()> {
     get_version(tx, name, version)?;
     tx.prepare_cached(
         "INSERT INTO model_version_tags (name, version, key, value) VALUES (?1, ?2, ?3, ?4)
@@ -518,9 +429,7 @@ pub fn delete_version_tag(tx: &Write<'_>, name: &str, version: i64, key: &str) -
         params![name, version, key],
     )?;
     if n == 0 {
-        return Err(Error::NotFound(format!(
-            "No tag with key '{key}' on model version {name}/{version}"
-        )));
+        return Err(Error::NotFound(format!("No tag with key '{key}' on model version {name}/{version}")));
     }
     Ok(())
 }
@@ -541,15 +450,7 @@ pub fn set_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64, now: i64
         params![name, alias, version],
     )?;
     if old != Some(version) {
-        record(
-            tx,
-            name,
-            Some(version),
-            "alias_set",
-            old.map(|o| format!("{alias}@{o}")).as_deref(),
-            Some(alias),
-            now,
-        )?;
+        record(tx, name, Some(version), "alias_set", old.map(|o| format!("{alias}@{o}")).as_deref(), Some(alias), now)?;
     }
     touch_model(tx, name, now)
 }
@@ -565,14 +466,9 @@ pub fn delete_alias(tx: &Write<'_>, name: &str, alias: &str, now: i64) -> Result
         )
         .optional()?;
     let Some(old) = old else {
-        return Err(Error::NotFound(format!(
-            "Registered model alias {alias} not found."
-        )));
+        return Err(Error::NotFound(format!("Registered model alias {alias} not found.")));
     };
-    tx.execute(
-        "DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-        params![name, alias],
-    )?;
+    tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2", params![name, alias])?;
     record(tx, name, Some(old), "alias_deleted", Some(alias), None, now)?;
     touch_model(tx, name, now)
 }

@@ -73,11 +73,10 @@ const ADJECTIVES: &[&str] = &[
     "wise",
 ];
 const NOUNS: &[&str] = &[
-    "ant", "bass", "bat", "bear", "bee", "carp", "cat", "cod", "colt", "crab", "deer", "dog",
-    "doe", "donkey", "eel", "fawn", "finch", "fox", "goat", "hare", "hawk", "hen", "hog", "jay",
-    "lamb", "lark", "mole", "moth", "owl", "ox", "panda", "ram", "seal", "shrike", "slug", "snake",
-    "sow", "squid", "stag", "swan", "toad", "trout", "whale", "wolf", "worm", "wren", "yak",
-    "zebra",
+    "ant", "bass", "bat", "bear", "bee", "carp", "cat", "cod", "colt", "crab", "deer", "dog", "doe", "donkey", "eel",
+    "fawn", "finch", "fox", "goat", "hare", "hawk", "hen", "hog", "jay", "lamb", "lark", "mole", "moth", "owl", "ox",
+    "panda", "ram", "seal", "shrike", "slug", "snake", "sow", "squid", "stag", "swan", "toad", "trout", "whale",
+    "wolf", "worm", "wren", "yak", "zebra",
 ];
 
 fn generated_name(run_id: &str) -> String {
@@ -91,14 +90,8 @@ fn generated_name(run_id: &str) -> String {
 /// Creates a run in `RUNNING` state and returns it.
 pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
     let exp = experiments::require_active(tx, new.experiment_id)?;
-    let run_id = new
-        .run_id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let tag_name = new
-        .tags
-        .iter()
-        .find(|t| t.key == "mlflow.runName")
-        .map(|t| t.value.clone());
+    let run_id = new.run_id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let tag_name = new.tags.iter().find(|t| t.key == "mlflow.runName").map(|t| t.value.clone());
     if let Some(tag_name) = &tag_name {
         if !new.run_name.is_empty() && *tag_name != new.run_name {
             return Err(Error::Invalid(format!(
@@ -112,11 +105,7 @@ pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
     } else {
         tag_name.unwrap_or_else(|| generated_name(&run_id))
     };
-    let artifact_uri = format!(
-        "{}/{}/artifacts",
-        exp.artifact_location.trim_end_matches('/'),
-        run_id
-    );
+    let artifact_uri = format!("{}/{}/artifacts", exp.artifact_location.trim_end_matches('/'), run_id);
     let inserted = tx.execute(
         "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
          VALUES (?1, ?2, ?3, ?4, 'RUNNING', ?5, ?6)
@@ -124,9 +113,7 @@ pub fn create(tx: &Write<'_>, new: NewRun) -> Result<Run> {
         params![run_id, new.experiment_id, name, new.user_id, new.start_time, artifact_uri],
     )?;
     if inserted == 0 {
-        return Err(Error::AlreadyExists(format!(
-            "Run with id={run_id} already exists"
-        )));
+        return Err(Error::AlreadyExists(format!("Run with id={run_id} already exists")));
     }
     let handle = tx.last_insert_rowid();
     for tag in &new.tags {
@@ -161,12 +148,10 @@ pub fn active_handle(conn: &Read, run_id: &str) -> Result<i64> {
 
 /// The attributes of one run.
 pub fn info(conn: &Read, run_id: &str) -> Result<RunInfo> {
-    conn.prepare_cached(&format!(
-        "SELECT {INFO_COLUMNS} FROM runs r WHERE r.run_uuid = ?1"
-    ))?
-    .query_row(params![run_id], info_from_row)
-    .optional()?
-    .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))
+    conn.prepare_cached(&format!("SELECT {INFO_COLUMNS} FROM runs r WHERE r.run_uuid = ?1"))?
+        .query_row(params![run_id], info_from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))
 }
 
 /// A whole run: attributes, latest metrics, params, tags, inputs, outputs.
@@ -180,10 +165,7 @@ pub fn get(conn: &Read, run_id: &str) -> Result<Run> {
 pub(crate) fn load(conn: &Read, handle: i64, info: RunInfo) -> Result<Run> {
     Ok(Run {
         info,
-        metrics: metrics::latest(conn, handle)?
-            .into_iter()
-            .map(|s| s.latest)
-            .collect(),
+        metrics: metrics::latest(conn, handle)?.into_iter().map(|s| s.latest).collect(),
         params: run_params::list(conn, handle)?,
         tags: tags::list(conn, handle)?,
         dataset_inputs: inputs::dataset_inputs(conn, handle)?,
@@ -207,22 +189,13 @@ pub struct RunUpdate {
 pub fn update(tx: &Write<'_>, run_id: &str, update: RunUpdate) -> Result<RunInfo> {
     let handle = active_handle(tx, run_id)?;
     if let Some(status) = update.status {
-        tx.execute(
-            "UPDATE runs SET status = ?2 WHERE id = ?1",
-            params![handle, status.as_str()],
-        )?;
+        tx.execute("UPDATE runs SET status = ?2 WHERE id = ?1", params![handle, status.as_str()])?;
     }
     if let Some(end) = update.end_time {
-        tx.execute(
-            "UPDATE runs SET end_time = ?2 WHERE id = ?1",
-            params![handle, end],
-        )?;
+        tx.execute("UPDATE runs SET end_time = ?2 WHERE id = ?1", params![handle, end])?;
     }
     if let Some(name) = update.run_name.filter(|n| !n.is_empty()) {
-        tx.execute(
-            "UPDATE runs SET name = ?2 WHERE id = ?1",
-            params![handle, name],
-        )?;
+        tx.execute("UPDATE runs SET name = ?2 WHERE id = ?1", params![handle, name])?;
         tags::set(tx, handle, "mlflow.runName", &name)?;
     }
     info(tx, run_id)
@@ -241,8 +214,7 @@ pub fn set_lifecycle(tx: &Write<'_>, run_id: &str, stage: Lifecycle, now: i64) -
 
 /// Renames a run when its `mlflow.runName` tag is set, as MLflow does.
 pub(crate) fn sync_name_from_tag(tx: &Write<'_>, handle: i64, name: &str) -> Result<()> {
-    tx.prepare_cached("UPDATE runs SET name = ?2 WHERE id = ?1")?
-        .execute(params![handle, name])?;
+    tx.prepare_cached("UPDATE runs SET name = ?2 WHERE id = ?1")?.execute(params![handle, name])?;
     Ok(())
 }
 
@@ -256,14 +228,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
     if handles.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = format!(
-        "[{}]",
-        handles
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let ids = format!("[{}]", handles.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(","));
     let mut infos: HashMap<i64, RunInfo> = HashMap::with_capacity(handles.len());
     {
         let mut stmt = conn.prepare_cached(&format!(
@@ -284,12 +249,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         let rows = stmt.query_map([&ids], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                Metric::new(
-                    r.get::<_, String>(1)?,
-                    decode_value(r.get(4)?, r.get(5)?),
-                    r.get(3)?,
-                    r.get(2)?,
-                ),
+                Metric::new(r.get::<_, String>(1)?, decode_value(r.get(4)?, r.get(5)?), r.get(3)?, r.get(2)?),
             ))
         })?;
         for row in rows {
@@ -301,10 +261,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         let mut out: HashMap<i64, Vec<KeyValue>> = HashMap::new();
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map([&ids], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                KeyValue::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
-            ))
+            Ok((r.get::<_, i64>(0)?, KeyValue::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
         })?;
         for row in rows {
             let (h, kv) = row?;
@@ -316,7 +273,8 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         "SELECT p.run, k.name, p.value FROM params p JOIN keys k ON k.id = p.key
          WHERE p.run IN (SELECT value FROM json_each(?1)) ORDER BY k.name",
     )?;
-    let mut tags = key_values("SELECT run, key, value FROM tags WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY key")?;
+    let mut tags =
+        key_values("SELECT run, key, value FROM tags WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY key")?;
     let mut dataset_inputs: HashMap<i64, Vec<DatasetInput>> = HashMap::new();
     {
         let mut input_tags: HashMap<(i64, i64), Vec<KeyValue>> = HashMap::new();
@@ -355,10 +313,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         for row in rows {
             let (h, ds_id, dataset) = row?;
             let tags = input_tags.remove(&(h, ds_id)).unwrap_or_default();
-            dataset_inputs
-                .entry(h)
-                .or_default()
-                .push(DatasetInput { tags, dataset });
+            dataset_inputs.entry(h).or_default().push(DatasetInput { tags, dataset });
         }
     }
     let mut model_inputs: HashMap<i64, Vec<String>> = HashMap::new();
@@ -366,9 +321,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         let mut stmt = conn.prepare_cached(
             "SELECT run, model_id FROM run_model_inputs WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY model_id",
         )?;
-        for row in stmt.query_map([&ids], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })? {
+        for row in stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
             let (h, m) = row?;
             model_inputs.entry(h).or_default().push(m);
         }
@@ -378,15 +331,9 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         let mut stmt = conn.prepare_cached(
             "SELECT run, model_id, step FROM run_outputs WHERE run IN (SELECT value FROM json_each(?1)) ORDER BY step, model_id",
         )?;
-        for row in stmt.query_map([&ids], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                ModelOutput {
-                    model_id: r.get(1)?,
-                    step: r.get(2)?,
-                },
-            ))
-        })? {
+        for row in
+            stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, ModelOutput { model_id: r.get(1)?, step: r.get(2)? })))?
+        {
             let (h, o) = row?;
             model_outputs.entry(h).or_default().push(o);
         }

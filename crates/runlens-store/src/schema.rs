@@ -252,10 +252,7 @@ CREATE TABLE registry_events (
 CREATE INDEX registry_events_by_model ON registry_events (name, version, time);
 "#;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: V1,
-}];
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: V1 }];
 
 /// The newest schema version this build writes.
 pub const LATEST: i64 = 1;
@@ -264,11 +261,7 @@ pub const LATEST: i64 = 1;
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > LATEST {
-        return Err(Error::SchemaTooNew {
-            path: path.to_string(),
-            found,
-            supported: LATEST,
-        });
+        return Err(Error::SchemaTooNew { path: path.to_string(), found, supported: LATEST });
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Read again under the write lock: another process may have migrated meanwhile.

@@ -85,10 +85,7 @@ fn string_cmp(sql: &mut Sql, column: &str, op: Op, value: &Value) {
             sql.push(")");
         }
         (Op::In | Op::NotIn, Value::List(items)) => {
-            sql.push(&format!(
-                "{column} {} (",
-                if op == Op::In { "IN" } else { "NOT IN" }
-            ));
+            sql.push(&format!("{column} {} (", if op == Op::In { "IN" } else { "NOT IN" }));
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -124,9 +121,9 @@ fn numeric_op(op: Op) -> &'static str {
 fn require_string(c: &Comparison, what: &str) -> Result<(), FilterError> {
     match (&c.value, c.op) {
         (Value::Str(_), _) | (Value::None, _) | (Value::List(_), _) => Ok(()),
-        (Value::Number(_, raw), _) => err(format!(
-            "Expected a quoted string value for {what} (e.g. 'my-value'). Got value {raw}"
-        )),
+        (Value::Number(_, raw), _) => {
+            err(format!("Expected a quoted string value for {what} (e.g. 'my-value'). Got value {raw}"))
+        }
     }
 }
 
@@ -136,28 +133,21 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     match entity {
         RunEntity::Metric => {
             if matches!(c.op, Op::IsNull | Op::IsNotNull) {
-                return Err(FilterError(format!("IS NULL / IS NOT NULL is only supported for tags and params, not for 'metric' '{key}'")).into());
+                return Err(FilterError(format!(
+                    "IS NULL / IS NOT NULL is only supported for tags and params, not for 'metric' '{key}'"
+                ))
+                .into());
             }
             if !c.op.is_numeric() {
-                return Err(FilterError(format!(
-                    "Invalid comparator '{}' not one of {NUMERIC_OPS}",
-                    c.op.as_str()
-                ))
-                .into());
+                return Err(
+                    FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into()
+                );
             }
             let Value::Number(v, _) = &c.value else {
-                return Err(FilterError(format!(
-                    "Expected numeric value type for metric. Found {}",
-                    c.value
-                ))
-                .into());
+                return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
             };
             if v.is_nan() {
-                return Err(FilterError(format!(
-                    "Expected numeric value type for metric. Found {}",
-                    c.value
-                ))
-                .into());
+                return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
             }
             let key_id = keys::lookup(conn, key)?.unwrap_or(-1);
             sql.push("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.id AND m.key = ");
@@ -168,29 +158,17 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                 sql.arg(*v);
                 sql.push("))");
             } else {
-                sql.push(&format!(
-                    " AND m.kind != 1 AND m.value {} ",
-                    numeric_op(c.op)
-                ));
+                sql.push(&format!(" AND m.kind != 1 AND m.value {} ", numeric_op(c.op)));
                 sql.arg(*v);
                 sql.push(")");
             }
         }
         RunEntity::Param | RunEntity::Tag => {
-            let what = if entity == RunEntity::Param {
-                "parameter"
-            } else {
-                "tag"
-            };
-            if !matches!(
-                c.op,
-                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull
-            ) {
-                return Err(FilterError(format!(
-                    "Invalid comparator '{}' not one of {STRING_OPS}",
-                    c.op.as_str()
-                ))
-                .into());
+            let what = if entity == RunEntity::Param { "parameter" } else { "tag" };
+            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull) {
+                return Err(
+                    FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                );
             }
             require_string(c, what)?;
             let (table, key_arg): (&str, SqlValue) = if entity == RunEntity::Param {
@@ -200,9 +178,7 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
             };
             let negate = c.op == Op::IsNull;
             sql.push(if negate { "NOT EXISTS" } else { "EXISTS" });
-            sql.push(&format!(
-                " (SELECT 1 FROM {table} x WHERE x.run = r.id AND x.key = "
-            ));
+            sql.push(&format!(" (SELECT 1 FROM {table} x WHERE x.run = r.id AND x.key = "));
             sql.arg(key_arg);
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
                 sql.push(" AND ");
@@ -213,7 +189,10 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
         RunEntity::Attribute => {
             let (column, numeric) = run_attribute(key)?;
             if matches!(c.op, Op::IsNull | Op::IsNotNull) {
-                return Err(FilterError(format!("IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' '{key}'")).into());
+                return Err(FilterError(format!(
+                    "IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' '{key}'"
+                ))
+                .into());
             }
             if numeric {
                 if !c.op.is_numeric() {
@@ -240,17 +219,15 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                 sql.arg(*v);
             } else {
                 if matches!(c.op, Op::In | Op::NotIn) && column != "r.run_uuid" {
-                    return Err(FilterError("Only ['run_id'] attributes support comparison with a list of quoted string values.".into()).into());
-                }
-                if !matches!(
-                    c.op,
-                    Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
-                ) {
-                    return Err(FilterError(format!(
-                        "Invalid comparator '{}' not one of {STRING_OPS}",
-                        c.op.as_str()
-                    ))
+                    return Err(FilterError(
+                        "Only ['run_id'] attributes support comparison with a list of quoted string values.".into(),
+                    )
                     .into());
+                }
+                if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+                    return Err(
+                        FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                    );
                 }
                 require_string(c, "attribute")?;
                 string_cmp(sql, column, c.op, &c.value);
@@ -268,11 +245,12 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
                     .into())
                 }
             };
-            if !matches!(
-                c.op,
-                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
-            ) {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of '{{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}}'", c.op.as_str())).into());
+            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+                return Err(FilterError(format!(
+                    "Invalid comparator '{}' not one of '{{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}}'",
+                    c.op.as_str()
+                ))
+                .into());
             }
             require_string(c, "dataset")?;
             sql.push(
@@ -296,11 +274,7 @@ fn compile(
     match e {
         Expr::Cmp(c) => clause(conn, c, sql),
         Expr::And(parts) | Expr::Or(parts) => {
-            let joiner = if matches!(e, Expr::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
+            let joiner = if matches!(e, Expr::And(_)) { " AND " } else { " OR " };
             sql.push("(");
             for (i, p) in parts.iter().enumerate() {
                 if i > 0 {
@@ -331,12 +305,7 @@ pub struct RunQuery {
     pub limit: i64,
 }
 
-fn order_clauses(
-    conn: &Read,
-    order: &[OrderKey],
-    joins: &mut Sql,
-    out: &mut Vec<String>,
-) -> Result<()> {
+fn order_clauses(conn: &Read, order: &[OrderKey], joins: &mut Sql, out: &mut Vec<String>) -> Result<()> {
     let mut seen = HashSet::new();
     for (n, o) in order.iter().enumerate() {
         let dir = if o.ascending { "ASC" } else { "DESC" };
@@ -348,22 +317,18 @@ fn order_clauses(
         match entity {
             RunEntity::Metric => {
                 let id = keys::lookup(conn, key)?.unwrap_or(-1);
-                joins.push(&format!(
-                    " LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"
+                joins.push(&format!(" LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
+                out.push(format!(
+                    "CASE WHEN o{n}.run IS NULL THEN 2 WHEN o{n}.kind = 1 THEN 1 ELSE 0 END, o{n}.value {dir}"
                 ));
-                out.push(format!("CASE WHEN o{n}.run IS NULL THEN 2 WHEN o{n}.kind = 1 THEN 1 ELSE 0 END, o{n}.value {dir}"));
             }
             RunEntity::Param => {
                 let id = keys::lookup(conn, key)?.unwrap_or(-1);
-                joins.push(&format!(
-                    " LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"
-                ));
+                joins.push(&format!(" LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
                 out.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
             }
             RunEntity::Tag => {
-                joins.push(&format!(
-                    " LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "
-                ));
+                joins.push(&format!(" LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "));
                 joins.arg(key.clone());
                 out.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
             }
@@ -376,9 +341,7 @@ fn order_clauses(
                 out.push(format!("{column} IS NULL, {column} {dir}"));
             }
             RunEntity::Dataset => {
-                return Err(
-                    FilterError(format!("Invalid order_by entity '{}'", o.ident.entity)).into(),
-                );
+                return Err(FilterError(format!("Invalid order_by entity '{}'", o.ident.entity)).into());
             }
         }
     }
@@ -388,10 +351,7 @@ fn order_clauses(
 /// Searches runs: filter, sort and page in SQLite, then loads each run on the page.
 pub fn runs(conn: &Read, q: &RunQuery) -> Result<Page<Run>> {
     let handles = run_handles(conn, q)?;
-    Ok(Page {
-        items: runs::load_many(conn, &handles.items)?,
-        next_offset: handles.next_offset,
-    })
+    Ok(Page { items: runs::load_many(conn, &handles.items)?, next_offset: handles.next_offset })
 }
 
 /// Like [`runs`], but only the integer handles of the matching page (for compact views).
@@ -465,8 +425,8 @@ fn experiment_attribute(key: &str) -> Result<(&'static str, bool), FilterError> 
         "last_update_time" => ("e.last_update_time", true),
         other => {
             return err(format!(
-                "Invalid attribute key '{other}' specified. Valid keys are '['name', 'creation_time', 'last_update_time']'"
-            ))
+            "Invalid attribute key '{other}' specified. Valid keys are '['name', 'creation_time', 'last_update_time']'"
+        ))
         }
     })
 }
@@ -475,22 +435,13 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
     let Ident { entity, key } = &c.ident;
     match entity.as_str() {
         "tag" | "tags" => {
-            if !matches!(
-                c.op,
-                Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull
-            ) {
-                return Err(FilterError(format!(
-                    "Invalid comparator '{}' not one of {STRING_OPS}",
-                    c.op.as_str()
-                ))
-                .into());
+            if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::IsNull | Op::IsNotNull) {
+                return Err(
+                    FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                );
             }
             require_string(c, "tag")?;
-            sql.push(if c.op == Op::IsNull {
-                "NOT EXISTS"
-            } else {
-                "EXISTS"
-            });
+            sql.push(if c.op == Op::IsNull { "NOT EXISTS" } else { "EXISTS" });
             sql.push(" (SELECT 1 FROM experiment_tags x WHERE x.experiment_id = e.experiment_id AND x.key = ");
             sql.arg(key.clone());
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
@@ -512,13 +463,11 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
                 let v = match &c.value {
                     Value::Number(v, _) if !v.is_nan() => *v,
                     // Experiment ids arrive quoted too (`experiment_id = '1'`).
-                    Value::Str(s) if s.parse::<f64>().is_ok() => {
-                        s.parse::<f64>().unwrap_or_default()
-                    }
+                    Value::Str(s) if s.parse::<f64>().is_ok() => s.parse::<f64>().unwrap_or_default(),
                     other => {
                         return Err(FilterError(format!(
-                        "Expected numeric value type for numeric attribute: {key}. Found {other}"
-                    ))
+                            "Expected numeric value type for numeric attribute: {key}. Found {other}"
+                        ))
                         .into())
                     }
                 };
@@ -526,21 +475,18 @@ fn experiment_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> 
                 sql.arg(v);
             } else {
                 if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike) {
-                    return Err(FilterError(format!(
-                        "Invalid comparator '{}' not one of {STRING_OPS}",
-                        c.op.as_str()
-                    ))
-                    .into());
+                    return Err(
+                        FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                    );
                 }
                 require_string(c, "attribute")?;
                 string_cmp(sql, column, c.op, &c.value);
             }
         }
         other => {
-            return Err(FilterError(format!(
-                "Invalid entity type '{other}'. Valid values are ['tag', 'attribute']"
-            ))
-            .into());
+            return Err(
+                FilterError(format!("Invalid entity type '{other}'. Valid values are ['tag', 'attribute']")).into()
+            );
         }
     }
     Ok(())
@@ -557,24 +503,14 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
     let mut order = Vec::new();
     let mut seen = HashSet::new();
     for o in &q.order_by {
-        if !matches!(
-            o.ident.entity.as_str(),
-            "" | "attribute" | "attributes" | "attr"
-        ) {
+        if !matches!(o.ident.entity.as_str(), "" | "attribute" | "attributes" | "attr") {
             return Err(FilterError(format!("Invalid order_by entity: {}", o.ident.entity)).into());
         }
         let (column, _) = experiment_attribute(&o.ident.key)?;
         if !seen.insert(column) {
-            return Err(FilterError(format!(
-                "`order_by` contains duplicate fields: {}",
-                o.ident.key
-            ))
-            .into());
+            return Err(FilterError(format!("`order_by` contains duplicate fields: {}", o.ident.key)).into());
         }
-        order.push(format!(
-            "{column} {}",
-            if o.ascending { "ASC" } else { "DESC" }
-        ));
+        order.push(format!("{column} {}", if o.ascending { "ASC" } else { "DESC" }));
     }
     // MLflow's SQL store: by default newest first; otherwise the given keys, then id descending.
     if q.order_by.is_empty() {
@@ -600,10 +536,7 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
     } else {
         None
     };
-    Ok(Page {
-        items: experiments::get_many(conn, &ids)?,
-        next_offset,
-    })
+    Ok(Page { items: experiments::get_many(conn, &ids)?, next_offset })
 }
 
 /// The tag MLflow's client adds to every registry search (`… AND tag.`mlflow.prompt.is_prompt` != 'true'`):
@@ -617,18 +550,14 @@ fn registry_tag_clause(c: &Comparison, table: &str, on: &str, sql: &mut Sql) -> 
     }
     require_string(c, "tag")?;
     if c.op == Op::Ne && c.ident.key == PROMPT_TAG {
-        sql.push(&format!(
-            "NOT EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "
-        ));
+        sql.push(&format!("NOT EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
         sql.arg(c.ident.key.clone());
         sql.push(" AND ");
         string_cmp(sql, "x.value", Op::Eq, &c.value);
         sql.push(")");
         return Ok(());
     }
-    sql.push(&format!(
-        "EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "
-    ));
+    sql.push(&format!("EXISTS (SELECT 1 FROM {table} x WHERE {on} AND x.key = "));
     sql.arg(c.ident.key.clone());
     sql.push(" AND ");
     string_cmp(sql, "x.value", c.op, &c.value);
@@ -671,15 +600,8 @@ fn model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     if c.ident.key != "name" {
         return Err(FilterError(format!("Invalid attribute name: {}", c.ident.key)).into());
     }
-    if !matches!(
-        c.op,
-        Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
-    ) {
-        return Err(FilterError(format!(
-            "Invalid comparator for attribute: {}",
-            c.op.as_str()
-        ))
-        .into());
+    if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
+        return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
     }
     require_string(c, "attribute")?;
     string_cmp(sql, "m.name", c.op, &c.value);
@@ -702,16 +624,9 @@ fn registry_order(
             .flatten()
             .ok_or_else(|| FilterError(format!("Invalid order by key: {}", o.ident.key)))?;
         if !seen.insert(column) {
-            return Err(FilterError(format!(
-                "`order_by` contains duplicate fields: {}",
-                o.ident.key
-            ))
-            .into());
+            return Err(FilterError(format!("`order_by` contains duplicate fields: {}", o.ident.key)).into());
         }
-        out.push(format!(
-            "{column} {}",
-            if o.ascending { "ASC" } else { "DESC" }
-        ));
+        out.push(format!("{column} {}", if o.ascending { "ASC" } else { "DESC" }));
     }
     Ok(out)
 }
@@ -727,10 +642,7 @@ fn page_of<T>(mut items: Vec<T>, offset: i64, limit: i64) -> Page<T> {
 }
 
 /// Searches registered models (default order: name).
-pub fn registered_models(
-    conn: &Read,
-    q: &RegistryQuery,
-) -> Result<Page<crate::registry::RegisteredModel>> {
+pub fn registered_models(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::RegisteredModel>> {
     let mut where_ = Sql::default();
     where_.push("1");
     if let Some(f) = &q.filter {
@@ -761,20 +673,12 @@ pub fn registered_models(
         .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let page = page_of(names, q.offset, q.limit);
-    Ok(Page {
-        items: crate::registry::load_models(conn, &page.items)?,
-        next_offset: page.next_offset,
-    })
+    Ok(Page { items: crate::registry::load_models(conn, &page.items)?, next_offset: page.next_offset })
 }
 
 fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     if is_tag_entity(&c.ident.entity) {
-        return registry_tag_clause(
-            c,
-            "model_version_tags",
-            "x.name = v.name AND x.version = v.version",
-            sql,
-        );
+        return registry_tag_clause(c, "model_version_tags", "x.name = v.name AND x.version = v.version", sql);
     }
     if !is_attribute_entity(&c.ident.entity) {
         return Err(FilterError(format!(
@@ -787,20 +691,13 @@ fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     match key {
         "version_number" => {
             if !c.op.is_numeric() {
-                return Err(FilterError(format!(
-                    "Invalid comparator for attribute: {}",
-                    c.op.as_str()
-                ))
-                .into());
+                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
             }
             let v = match &c.value {
                 Value::Number(v, _) if !v.is_nan() => *v,
                 Value::Str(s) if s.parse::<f64>().is_ok() => s.parse::<f64>().unwrap_or_default(),
                 other => {
-                    return Err(FilterError(format!(
-                        "Expected numeric value for version_number. Found {other}"
-                    ))
-                    .into())
+                    return Err(FilterError(format!("Expected numeric value for version_number. Found {other}")).into())
                 }
             };
             sql.push(&format!("v.version {} ", numeric_op(c.op)));
@@ -814,18 +711,11 @@ fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
             };
             let allowed = match key {
                 "run_id" => matches!(c.op, Op::Eq | Op::Ne | Op::In | Op::NotIn),
-                "name" => matches!(
-                    c.op,
-                    Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn
-                ),
+                "name" => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn),
                 _ => matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike),
             };
             if !allowed {
-                return Err(FilterError(format!(
-                    "Invalid comparator for attribute: {}",
-                    c.op.as_str()
-                ))
-                .into());
+                return Err(FilterError(format!("Invalid comparator for attribute: {}", c.op.as_str())).into());
             }
             require_string(c, "attribute")?;
             string_cmp(sql, column, c.op, &c.value);
@@ -836,10 +726,7 @@ fn version_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
 }
 
 /// Searches model versions (default order: last updated first, then name, then version).
-pub fn model_versions(
-    conn: &Read,
-    q: &RegistryQuery,
-) -> Result<Page<crate::registry::ModelVersion>> {
+pub fn model_versions(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::registry::ModelVersion>> {
     let mut where_ = Sql::default();
     where_.push("1");
     if let Some(f) = &q.filter {
@@ -869,15 +756,10 @@ pub fn model_versions(
     args.push(SqlValue::Integer(q.offset));
     let keys: Vec<(String, i64)> = conn
         .prepare(&text)?
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let page = page_of(keys, q.offset, q.limit);
-    Ok(Page {
-        items: crate::registry::load_versions(conn, &page.items)?,
-        next_offset: page.next_offset,
-    })
+    Ok(Page { items: crate::registry::load_versions(conn, &page.items)?, next_offset: page.next_offset })
 }
 
 /// A logged-model search.
@@ -916,7 +798,9 @@ fn logged_model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()
                 return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
             };
             if !c.op.is_numeric() || v.is_nan() {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                return Err(
+                    FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into()
+                );
             }
             sql.push("EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.model_id AND x.kind != 1 AND x.key = ");
             sql.arg(key.clone());
@@ -927,7 +811,9 @@ fn logged_model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()
         "param" | "params" | "parameter" | "parameters" | "tag" | "tags" => {
             let table = if c.ident.entity.starts_with("tag") { "logged_model_tags" } else { "logged_model_params" };
             if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike) {
-                return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+                return Err(
+                    FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                );
             }
             require_string(c, "tag")?;
             sql.push(&format!("EXISTS (SELECT 1 FROM {table} x WHERE x.model_id = lm.model_id AND x.key = "));
@@ -937,35 +823,47 @@ fn logged_model_clause(_conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()
             sql.push(")");
         }
         e if is_attribute_entity(e) => {
-            let (column, numeric) =
-                logged_model_attribute(key).ok_or_else(|| FilterError(format!("Invalid attribute key '{key}' specified.")))?;
+            let (column, numeric) = logged_model_attribute(key)
+                .ok_or_else(|| FilterError(format!("Invalid attribute key '{key}' specified.")))?;
             if numeric {
                 let Value::Number(v, _) = &c.value else {
-                    return Err(FilterError(format!("Expected numeric value type for numeric attribute: {key}. Found {}", c.value)).into());
+                    return Err(FilterError(format!(
+                        "Expected numeric value type for numeric attribute: {key}. Found {}",
+                        c.value
+                    ))
+                    .into());
                 };
                 if !c.op.is_numeric() {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {NUMERIC_OPS}", c.op.as_str())).into());
+                    return Err(FilterError(format!(
+                        "Invalid comparator '{}' not one of {NUMERIC_OPS}",
+                        c.op.as_str()
+                    ))
+                    .into());
                 }
                 sql.push(&format!("{column} {} ", numeric_op(c.op)));
                 sql.arg(*v);
             } else {
                 if !matches!(c.op, Op::Eq | Op::Ne | Op::Like | Op::ILike | Op::In | Op::NotIn) {
-                    return Err(FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into());
+                    return Err(
+                        FilterError(format!("Invalid comparator '{}' not one of {STRING_OPS}", c.op.as_str())).into()
+                    );
                 }
                 require_string(c, "attribute")?;
                 string_cmp(sql, column, c.op, &c.value);
             }
         }
-        other => return Err(FilterError(format!("Invalid entity type '{other}'. Valid values are ['metric', 'param', 'tag', 'attribute']")).into()),
+        other => {
+            return Err(FilterError(format!(
+                "Invalid entity type '{other}'. Valid values are ['metric', 'param', 'tag', 'attribute']"
+            ))
+            .into())
+        }
     }
     Ok(())
 }
 
 /// Searches the active logged models of some experiments (default: newest first).
-pub fn logged_models(
-    conn: &Read,
-    q: &LoggedModelQuery,
-) -> Result<Page<crate::logged_models::LoggedModel>> {
+pub fn logged_models(conn: &Read, q: &LoggedModelQuery) -> Result<Page<crate::logged_models::LoggedModel>> {
     let mut where_ = Sql::default();
     where_.push("lm.lifecycle_stage = 'active' AND lm.experiment_id IN (");
     for (i, id) in q.experiment_ids.iter().enumerate() {
@@ -984,8 +882,8 @@ pub fn logged_models(
     }
     let mut order = Vec::new();
     for (field, asc) in &q.order_by {
-        let (column, _) = logged_model_attribute(field)
-            .ok_or_else(|| FilterError(format!("Invalid order_by field '{field}'")))?;
+        let (column, _) =
+            logged_model_attribute(field).ok_or_else(|| FilterError(format!("Invalid order_by field '{field}'")))?;
         order.push(format!("{column} {}", if *asc { "ASC" } else { "DESC" }));
     }
     order.push("lm.creation_time DESC".into());
@@ -1003,13 +901,6 @@ pub fn logged_models(
         .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let page = page_of(ids, q.offset, q.limit);
-    let items = page
-        .items
-        .iter()
-        .map(|id| crate::logged_models::get(conn, id))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_offset: page.next_offset,
-    })
+    let items = page.items.iter().map(|id| crate::logged_models::get(conn, id)).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, next_offset: page.next_offset })
 }

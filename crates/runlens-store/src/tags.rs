@@ -20,27 +20,16 @@ pub fn set(tx: &Write<'_>, run: i64, key: &str, value: &str) -> Result<()> {
 
 /// Deletes a run tag; a missing one is [`Error::NotFound`].
 pub fn delete(tx: &Write<'_>, run: i64, run_id: &str, key: &str) -> Result<()> {
-    let n = tx.execute(
-        "DELETE FROM tags WHERE run = ?1 AND key = ?2",
-        params![run, key],
-    )?;
+    let n = tx.execute("DELETE FROM tags WHERE run = ?1 AND key = ?2", params![run, key])?;
     if n == 0 {
-        return Err(Error::NotFound(format!(
-            "No tag with name: {key} in run with id {run_id}"
-        )));
+        return Err(Error::NotFound(format!("No tag with name: {key} in run with id {run_id}")));
     }
     Ok(())
 }
 
 /// All tags of a run, in key order.
 pub fn list(conn: &Read, run: i64) -> Result<Vec<KeyValue>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT key, value FROM tags WHERE run = ?1 ORDER BY key")?;
-    let rows = stmt.query_map(params![run], |r| {
-        Ok(KeyValue::new(
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-        ))
-    })?;
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM tags WHERE run = ?1 ORDER BY key")?;
+    let rows = stmt.query_map(params![run], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -3,9 +3,7 @@
 use runlens_store::experiments::{self, NewExperiment};
 use runlens_store::filter::{self, Dialect};
 use runlens_store::search::{self, RunQuery};
-use runlens_store::{
-    metrics, params, runs, tags, Error, KeyValue, Lifecycle, Metric, Store, ViewType,
-};
+use runlens_store::{metrics, params, runs, tags, Error, KeyValue, Lifecycle, Metric, Store, ViewType};
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -18,12 +16,7 @@ fn new_experiment(store: &Store, name: &str) -> i64 {
         .write(|tx| {
             experiments::create(
                 tx,
-                NewExperiment {
-                    name: name.into(),
-                    artifact_location: None,
-                    tags: vec![],
-                    experiment_id: None,
-                },
+                NewExperiment { name: name.into(), artifact_location: None, tags: vec![], experiment_id: None },
                 1000,
             )
         })
@@ -58,14 +51,8 @@ fn a_newer_schema_is_refused_not_opened() {
     conn.pragma_update(None, "user_version", 999).unwrap();
     drop(conn);
     let err = Store::open(dir.path()).unwrap_err();
-    assert!(
-        matches!(err, Error::SchemaTooNew { found: 999, .. }),
-        "got {err}"
-    );
-    assert!(
-        err.to_string().contains("update Runlens"),
-        "the message says what to do: {err}"
-    );
+    assert!(matches!(err, Error::SchemaTooNew { found: 999, .. }), "got {err}");
+    assert!(err.to_string().contains("update Runlens"), "the message says what to do: {err}");
 }
 
 fn rusqlite_conn(dir: &std::path::Path) -> runlens_store::Read {
@@ -92,26 +79,17 @@ fn experiment_names_are_unique_and_deletion_takes_runs_along() {
         .write(|tx| {
             experiments::create(
                 tx,
-                NewExperiment {
-                    name: "e".into(),
-                    artifact_location: None,
-                    tags: vec![],
-                    experiment_id: None,
-                },
+                NewExperiment { name: "e".into(), artifact_location: None, tags: vec![], experiment_id: None },
                 1,
             )
         })
         .unwrap_err();
     assert!(matches!(err, Error::AlreadyExists(_)));
     let (run_id, _) = new_run(&store, exp, "r", 1);
-    store
-        .write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Deleted, 5))
-        .unwrap();
+    store.write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Deleted, 5)).unwrap();
     let info = store.read(|c| runs::info(c, &run_id)).unwrap();
     assert_eq!(info.lifecycle_stage, Lifecycle::Deleted);
-    store
-        .write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Active, 6))
-        .unwrap();
+    store.write(|tx| experiments::set_lifecycle(tx, exp, Lifecycle::Active, 6)).unwrap();
     let info = store.read(|c| runs::info(c, &run_id)).unwrap();
     assert_eq!(info.lifecycle_stage, Lifecycle::Active);
 }
@@ -121,23 +99,11 @@ fn params_are_immutable_and_tags_rename_runs() {
     let (_d, store) = store();
     let exp = new_experiment(&store, "e");
     let (run_id, h) = new_run(&store, exp, "first", 1);
-    store
-        .write(|tx| params::log(tx, h, &run_id, "lr", "0.1"))
-        .unwrap();
-    store
-        .write(|tx| params::log(tx, h, &run_id, "lr", "0.1"))
-        .unwrap();
-    let err = store
-        .write(|tx| params::log(tx, h, &run_id, "lr", "0.2"))
-        .unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("Changing param values is not allowed"),
-        "{err}"
-    );
-    store
-        .write(|tx| tags::set(tx, h, "mlflow.runName", "second"))
-        .unwrap();
+    store.write(|tx| params::log(tx, h, &run_id, "lr", "0.1")).unwrap();
+    store.write(|tx| params::log(tx, h, &run_id, "lr", "0.1")).unwrap();
+    let err = store.write(|tx| params::log(tx, h, &run_id, "lr", "0.2")).unwrap_err();
+    assert!(err.to_string().starts_with("Changing param values is not allowed"), "{err}");
+    store.write(|tx| tags::set(tx, h, "mlflow.runName", "second")).unwrap();
     let run = store.read(|c| runs::get(c, &run_id)).unwrap();
     assert_eq!(run.info.run_name, "second");
     assert_eq!(run.params, vec![KeyValue::new("lr", "0.1")]);
@@ -148,19 +114,9 @@ fn history_keeps_special_floats_bit_for_bit_and_duplicates_once() {
     let (_d, store) = store();
     let exp = new_experiment(&store, "e");
     let (_, h) = new_run(&store, exp, "r", 1);
-    let values = [
-        f64::NAN,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        -0.0,
-        1e-300,
-        0.5,
-    ];
-    let points: Vec<Metric> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Metric::new("m", *v, 100 + i as i64, i as i64))
-        .collect();
+    let values = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1e-300, 0.5];
+    let points: Vec<Metric> =
+        values.iter().enumerate().map(|(i, v)| Metric::new("m", *v, 100 + i as i64, i as i64)).collect();
     let n = store.write(|tx| metrics::log(tx, h, &points)).unwrap();
     assert_eq!(n, 6);
     let again = store.write(|tx| metrics::log(tx, h, &points)).unwrap();
@@ -182,10 +138,7 @@ fn latest_is_max_by_step_then_timestamp_then_value() {
     let exp = new_experiment(&store, "e");
     let (_, h) = new_run(&store, exp, "r", 1);
     let check = |points: &[(f64, i64, i64)], expect: f64| {
-        let pts: Vec<Metric> = points
-            .iter()
-            .map(|(v, ts, step)| Metric::new("k", *v, *ts, *step))
-            .collect();
+        let pts: Vec<Metric> = points.iter().map(|(v, ts, step)| Metric::new("k", *v, *ts, *step)).collect();
         store.write(|tx| metrics::log(tx, h, &pts)).unwrap();
         let latest = store.read(|c| metrics::latest(c, h)).unwrap();
         assert_eq!(latest[0].latest.value, expect, "after {points:?}");
@@ -215,10 +168,7 @@ fn names(store: &Store, exp: i64, filter: &str, order: &[&str]) -> Result<Vec<St
     let query = RunQuery {
         experiment_ids: vec![exp],
         filter: filter::parse(filter, Dialect::Extended).map_err(|e| e.0)?,
-        order_by: order
-            .iter()
-            .map(|o| filter::parse_order(o).unwrap())
-            .collect(),
+        order_by: order.iter().map(|o| filter::parse_order(o).unwrap()).collect(),
         view: ViewType::ActiveOnly,
         offset: 0,
         limit: 100,
@@ -263,19 +213,11 @@ fn search_filters_and_orders_like_mlflow() {
     check("tags.t ILIKE 'y'", &[], &["c", "b"]);
     check("tags.t IS NULL", &[], &[]);
     check("tags.missing IS NULL", &[], &["d", "c", "b", "a"]);
-    check(
-        "metrics.rmse < 1 or params.model = 'linear'",
-        &[],
-        &["c", "a"],
-    );
+    check("metrics.rmse < 1 or params.model = 'linear'", &[], &["c", "a"]);
     // Missing and NaN sort last in both directions: real values, then NaN, then missing.
     check("", &["metrics.rmse ASC"], &["a", "d", "b", "c"]);
     check("", &["metrics.rmse DESC"], &["d", "a", "b", "c"]);
-    check(
-        "",
-        &["params.model DESC", "run_name"],
-        &["a", "b", "d", "c"],
-    );
+    check("", &["params.model DESC", "run_name"], &["a", "b", "d", "c"]);
 }
 
 #[test]
@@ -286,20 +228,20 @@ fn search_refuses_what_mlflow_refuses() {
         let got = names(&store, exp, filter, &[]).unwrap_err();
         assert_eq!(got, expect, "filter {filter:?}");
     };
-    check(
-        "params.max_depth = 3",
-        "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 3",
-    );
-    check(
-        "metrics.accuracy > '0.9'",
-        "Expected numeric value type for metric. Found '0.9'",
-    );
+    check("params.max_depth = 3", "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 3");
+    check("metrics.accuracy > '0.9'", "Expected numeric value type for metric. Found '0.9'");
     check(
         "attributes.status IN ('FAILED','KILLED')",
         "Only ['run_id'] attributes support comparison with a list of quoted string values.",
     );
-    check("attributes.end_time IS NULL", "IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' 'end_time'");
-    check("foo.bar = 'x'", "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']");
+    check(
+        "attributes.end_time IS NULL",
+        "IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' 'end_time'",
+    );
+    check(
+        "foo.bar = 'x'",
+        "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']",
+    );
 }
 
 #[test]
@@ -312,9 +254,7 @@ fn many_readers_while_one_writes() {
         let store = store.clone();
         std::thread::spawn(move || {
             for i in 0..200 {
-                store
-                    .write(|tx| metrics::log(tx, h, &[Metric::new("k", i as f64, i, i)]))
-                    .unwrap();
+                store.write(|tx| metrics::log(tx, h, &[Metric::new("k", i as f64, i, i)])).unwrap();
             }
         })
     };
@@ -323,11 +263,7 @@ fn many_readers_while_one_writes() {
             let store = store.clone();
             std::thread::spawn(move || {
                 for _ in 0..50 {
-                    let n = store
-                        .read(|c| metrics::history(c, h, "k", 0, 1000))
-                        .unwrap()
-                        .items
-                        .len();
+                    let n = store.read(|c| metrics::history(c, h, "k", 0, 1000)).unwrap().items.len();
                     assert!(n <= 200);
                 }
             })
@@ -337,12 +273,5 @@ fn many_readers_while_one_writes() {
     for r in readers {
         r.join().unwrap();
     }
-    assert_eq!(
-        store
-            .read(|c| metrics::history(c, h, "k", 0, 1000))
-            .unwrap()
-            .items
-            .len(),
-        200
-    );
+    assert_eq!(store.read(|c| metrics::history(c, h, "k", 0, 1000)).unwrap().items.len(), 200);
 }
