@@ -22,10 +22,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Import an MLflow `mlruns` folder, an `mlflow.db`, or a project folder holding either
+    /// Import an MLflow `mlruns` folder, an `mlflow.db`, or a project folder holding either.
+    /// Exits 0 when everything was imported, 3 when something was skipped (listed on stderr)
     Import {
         /// The folder or file to import
         path: PathBuf,
+        /// Copy artifact files into the store instead of referencing them in place
+        #[arg(long)]
+        copy: bool,
     },
     /// Serve MLflow's REST API and the Runlens UI
     Serve {
@@ -84,11 +88,47 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
     match cli.command {
         Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
-        Command::Import { .. } | Command::Sync { .. } | Command::Chart { .. } => {
+        Command::Import { path, copy } => import(data_dir, &path, copy),
+        Command::Sync { .. } | Command::Chart { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// Exit code of an import that skipped something.
+const EXIT_SKIPPED: u8 = 3;
+
+fn import(data_dir: PathBuf, path: &std::path::Path, copy: bool) -> anyhow::Result<ExitCode> {
+    let store =
+        runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let started = std::time::Instant::now();
+    let summary = runlens_import::import(&store, path, &runlens_import::Options { copy })?;
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "Imported {} in {:.1} s: {} experiments, {} runs, {} new metric points, {} artifact files {}, {} logged models, {} registered models ({} versions), {} skipped.",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        summary.experiments,
+        summary.runs,
+        summary.metric_points,
+        summary.artifacts,
+        if copy { "copied" } else { "referenced in place" },
+        summary.logged_models,
+        summary.registered_models,
+        summary.model_versions,
+        summary.skipped.len()
+    );
+    if summary.skipped.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "Skipped:");
+    for s in &summary.skipped {
+        let _ = writeln!(err, "  {}: {}: {}", s.what, s.path.display(), s.reason);
+    }
+    Ok(ExitCode::from(EXIT_SKIPPED))
 }
 
 fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {

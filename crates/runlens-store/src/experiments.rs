@@ -205,3 +205,47 @@ pub fn require_active(conn: &Read, id: i64) -> Result<Experiment> {
     }
     Ok(exp)
 }
+
+/// An experiment as another store recorded it (imports keep MLflow's ids and times).
+#[derive(Debug, Clone)]
+pub struct ImportedExperiment {
+    /// MLflow's id.
+    pub experiment_id: i64,
+    /// Name.
+    pub name: String,
+    /// Active or deleted.
+    pub lifecycle_stage: Lifecycle,
+    /// Creation (ms).
+    pub creation_time: Option<i64>,
+    /// Last update (ms).
+    pub last_update_time: Option<i64>,
+}
+
+/// Creates or updates an imported experiment under its own id. A name already used by an
+/// experiment with another id is [`Error::AlreadyExists`].
+pub fn upsert_imported(tx: &Write<'_>, e: &ImportedExperiment) -> Result<()> {
+    if let Some(other) = get_by_name(tx, &e.name)? {
+        if other.experiment_id != e.experiment_id {
+            return Err(Error::AlreadyExists(format!(
+                "an experiment named '{}' already exists here with id {} (the imported one has id {})",
+                e.name, other.experiment_id, e.experiment_id
+            )));
+        }
+    }
+    tx.execute(
+        "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (experiment_id) DO UPDATE SET name = excluded.name, lifecycle_stage = excluded.lifecycle_stage,
+           creation_time = COALESCE(excluded.creation_time, creation_time),
+           last_update_time = MAX(COALESCE(excluded.last_update_time, 0), COALESCE(last_update_time, 0))",
+        params![
+            e.experiment_id,
+            e.name,
+            format!("mlflow-artifacts:/{}", e.experiment_id),
+            e.lifecycle_stage.as_str(),
+            e.creation_time,
+            e.last_update_time
+        ],
+    )?;
+    Ok(())
+}

@@ -206,3 +206,67 @@ pub fn delete(tx: &Write<'_>, model_id: &str, now: i64) -> Result<()> {
     tx.execute("UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?1", params![model_id])?;
     touch(tx, model_id, now)
 }
+
+/// A logged model as another store recorded it.
+#[derive(Debug, Clone)]
+pub struct ImportedLoggedModel {
+    /// `m-…`.
+    pub model_id: String,
+    /// Owning experiment.
+    pub experiment_id: i64,
+    /// Name.
+    pub name: String,
+    /// Creation (ms).
+    pub creation_time: i64,
+    /// Last update (ms).
+    pub last_updated_time: i64,
+    /// `LOGGED_MODEL_*`.
+    pub status: String,
+    /// Status detail.
+    pub status_message: Option<String>,
+    /// Model type.
+    pub model_type: Option<String>,
+    /// Source run.
+    pub source_run_id: Option<String>,
+    /// Where its files are, or `None` for the store's own folder.
+    pub artifact_dir: Option<String>,
+}
+
+/// Creates or updates an imported logged model under its own id.
+pub fn upsert_imported(tx: &Write<'_>, m: &ImportedLoggedModel) -> Result<()> {
+    let exp = experiments::get(tx, m.experiment_id)?;
+    let location = format!("{}/models/{}/artifacts", exp.artifact_location.trim_end_matches('/'), m.model_id);
+    tx.execute(
+        "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, artifact_dir, creation_time, last_updated_time, status, status_message, model_type, source_run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (model_id) DO UPDATE SET name = excluded.name, artifact_location = excluded.artifact_location,
+           artifact_dir = excluded.artifact_dir, last_updated_time = excluded.last_updated_time, status = excluded.status,
+           status_message = excluded.status_message, model_type = excluded.model_type, source_run_id = excluded.source_run_id",
+        params![
+            m.model_id,
+            m.experiment_id,
+            m.name,
+            location,
+            m.artifact_dir,
+            m.creation_time,
+            m.last_updated_time,
+            m.status,
+            m.status_message,
+            m.model_type,
+            m.source_run_id
+        ],
+    )?;
+    Ok(())
+}
+
+/// Adds a metric point to a logged model (imports).
+pub fn log_metric(tx: &Write<'_>, model_id: &str, run_id: &str, m: &Metric) -> Result<()> {
+    let (value, kind) = encode_value(m.value);
+    tx.prepare_cached(
+        "INSERT INTO logged_model_metrics (model_id, key, step, timestamp, value, kind, run_id, dataset_name, dataset_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (model_id, key, step, timestamp, run_id) DO UPDATE SET value = excluded.value, kind = excluded.kind",
+    )?
+    .execute(params![model_id, m.key, m.step, m.timestamp, value, kind, run_id, m.dataset_name, m.dataset_digest])?;
+    Ok(())
+}

@@ -34,3 +34,13 @@ pub fn list(conn: &Read, run: i64) -> Result<Vec<KeyValue>> {
     let rows = stmt.query_map(params![run], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Sets a param to the value a source store holds (imports: the source is the truth).
+pub fn set_imported(tx: &Write<'_>, run: i64, key: &str, value: &str) -> Result<()> {
+    let key_id = keys::intern(tx, key)?;
+    tx.prepare_cached(
+        "INSERT INTO params (run, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![run, key_id, value])?;
+    Ok(())
+}

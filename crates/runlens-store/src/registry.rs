@@ -515,3 +515,62 @@ pub(crate) fn load_versions(conn: &Read, keys: &[(String, i64)]) -> Result<Vec<M
 pub(crate) fn load_models(conn: &Read, names: &[String]) -> Result<Vec<RegisteredModel>> {
     names.iter().map(|n| get_model(conn, n)).collect()
 }
+
+/// Creates or updates an imported registered model (times and description from the source).
+pub fn upsert_imported_model(
+    tx: &Write<'_>,
+    name: &str,
+    creation_time: Option<i64>,
+    last_updated_time: Option<i64>,
+    description: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET creation_time = excluded.creation_time,
+           last_updated_time = excluded.last_updated_time, description = excluded.description",
+        params![name, creation_time, last_updated_time, description],
+    )?;
+    Ok(())
+}
+
+/// Creates or updates an imported model version under its own number.
+pub fn upsert_imported_version(tx: &Write<'_>, v: &ModelVersion) -> Result<()> {
+    tx.execute(
+        "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, run_link, model_id, status, status_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (name, version) DO UPDATE SET creation_time = excluded.creation_time,
+           last_updated_time = excluded.last_updated_time, description = excluded.description, user_id = excluded.user_id,
+           current_stage = excluded.current_stage, source = excluded.source, run_id = excluded.run_id,
+           run_link = excluded.run_link, model_id = excluded.model_id, status = excluded.status,
+           status_message = excluded.status_message",
+        params![
+            v.name,
+            v.version,
+            v.creation_time,
+            v.last_updated_time,
+            v.description,
+            v.user_id,
+            canonical_stage(&v.current_stage).unwrap_or("None"),
+            v.source,
+            v.run_id,
+            v.run_link,
+            v.model_id,
+            v.status,
+            v.status_message
+        ],
+    )?;
+    for t in &v.tags {
+        set_version_tag(tx, &v.name, v.version, &t.key, &t.value)?;
+    }
+    Ok(())
+}
+
+/// Sets an alias as the source records it, without writing a history event (imports).
+pub fn set_imported_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
+        params![name, alias, version],
+    )?;
+    Ok(())
+}

@@ -355,3 +355,44 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
     }
     Ok(out)
 }
+
+/// A run as another store recorded it.
+#[derive(Debug, Clone)]
+pub struct ImportedRun {
+    /// Attributes (the artifact URI is recomputed).
+    pub info: RunInfo,
+    /// When it was deleted, if it was.
+    pub deleted_time: Option<i64>,
+    /// Where its artifact files are (an imported folder), or `None` for the store's own.
+    pub artifact_dir: Option<String>,
+}
+
+/// Creates or updates an imported run under its own id and returns its handle. Attributes
+/// are the source's (a re-import brings status, end time and name up to date).
+pub fn upsert_imported(tx: &Write<'_>, run: &ImportedRun) -> Result<i64> {
+    let i = &run.info;
+    let exp = experiments::get(tx, i.experiment_id)?;
+    let artifact_uri = format!("{}/{}/artifacts", exp.artifact_location.trim_end_matches('/'), i.run_id);
+    tx.execute(
+        "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri, artifact_dir, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'imported')
+         ON CONFLICT (run_uuid) DO UPDATE SET experiment_id = excluded.experiment_id, name = excluded.name,
+           user_id = excluded.user_id, status = excluded.status, start_time = excluded.start_time,
+           end_time = excluded.end_time, lifecycle_stage = excluded.lifecycle_stage,
+           deleted_time = excluded.deleted_time, artifact_uri = excluded.artifact_uri, artifact_dir = excluded.artifact_dir",
+        params![
+            i.run_id,
+            i.experiment_id,
+            i.run_name,
+            i.user_id,
+            i.status.as_str(),
+            i.start_time,
+            i.end_time,
+            i.lifecycle_stage.as_str(),
+            run.deleted_time,
+            artifact_uri,
+            run.artifact_dir
+        ],
+    )?;
+    handle(tx, &i.run_id)
+}

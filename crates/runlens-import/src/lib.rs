@@ -1,0 +1,192 @@
+//! Importing what MLflow writes into the Runlens store: `mlruns` FileStore folders
+//! ([`filestore`]) and `mlflow.db` SQLite files ([`sqlite`]), keeping MLflow's ids.
+//!
+//! Invariants:
+//! - the importer writes through the store, never around it, one transaction per run (or
+//!   experiment, model), so a kill at any moment leaves the store consistent and the same
+//!   import afterwards ends with exactly the source's data;
+//! - importing again adds only what is new (exact duplicate metric points are kept once);
+//! - nothing in a damaged source stops the rest: each bad item is skipped with a [`Skip`]
+//!   naming it, the file and the reason; a file is read only when it is a regular file, so a
+//!   named pipe never blocks and a symlink never leads out of the imported tree;
+//! - artifacts are referenced in place (the run's `artifacts/` folder inside the imported
+//!   tree, whatever absolute path MLflow recorded), or copied with [`Options::copy`].
+
+pub mod filestore;
+mod fsread;
+pub mod sqlite;
+
+use std::path::{Path, PathBuf};
+
+use runlens_store::Store;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Copy artifact files into the store instead of referencing them in place.
+    pub copy: bool,
+}
+
+/// One thing that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    /// What it was: `run 0485…`, `experiment 1027…`, `registered model iris`, `file`.
+    pub what: String,
+    /// The file or folder concerned.
+    pub path: PathBuf,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Experiments imported or updated.
+    pub experiments: usize,
+    /// Runs imported or updated.
+    pub runs: usize,
+    /// Metric points that were new.
+    pub metric_points: usize,
+    /// Artifact files referenced or copied.
+    pub artifacts: usize,
+    /// Logged models.
+    pub logged_models: usize,
+    /// Registered models.
+    pub registered_models: usize,
+    /// Model versions.
+    pub model_versions: usize,
+    /// What was skipped.
+    pub skipped: Vec<Skip>,
+}
+
+impl Summary {
+    fn skip(&mut self, what: impl Into<String>, path: &Path, reason: impl Into<String>) {
+        self.skipped.push(Skip { what: what.into(), path: path.to_path_buf(), reason: reason.into() });
+    }
+}
+
+/// Why an import could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path holds nothing MLflow wrote.
+    #[error("{0} is neither an mlruns folder, an mlflow.db file, nor a folder holding either")]
+    NotMlflow(PathBuf),
+    /// The path cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database cannot be opened or read.
+    #[error("cannot read {path} as an MLflow database: {source}")]
+    Database {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] runlens_store::Error),
+}
+
+/// What a path holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A FileStore `mlruns` folder.
+    FileStore(PathBuf),
+    /// An `mlflow.db`, with the folder its relative artifact paths are resolved against.
+    Sqlite {
+        /// The database file.
+        db: PathBuf,
+        /// The folder it sits in.
+        project: PathBuf,
+    },
+}
+
+fn is_sqlite_file(path: &Path) -> bool {
+    use std::io::Read;
+    if !fsread::is_regular_file(path) {
+        return false;
+    }
+    let mut header = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)).is_ok() && &header == b"SQLite format 3\0"
+}
+
+/// Finds what `path` holds: an `mlflow.db` (or any SQLite file), an `mlruns` folder, or a
+/// project folder with `mlflow.db` next to `mlruns/` (both are imported then).
+pub fn detect(path: &Path) -> Result<Vec<Source>, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+    if meta.is_file() {
+        if is_sqlite_file(path) {
+            let project = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+            return Ok(vec![Source::Sqlite { db: path.to_path_buf(), project }]);
+        }
+        return Err(Error::NotMlflow(path.to_path_buf()));
+    }
+    let mut out = Vec::new();
+    let db = path.join("mlflow.db");
+    if is_sqlite_file(&db) {
+        out.push(Source::Sqlite { db, project: path.to_path_buf() });
+    }
+    if filestore::looks_like_filestore(path) {
+        out.push(Source::FileStore(path.to_path_buf()));
+    } else if filestore::looks_like_filestore(&path.join("mlruns")) {
+        out.push(Source::FileStore(path.join("mlruns")));
+    }
+    if out.is_empty() {
+        return Err(Error::NotMlflow(path.to_path_buf()));
+    }
+    Ok(out)
+}
+
+/// Imports everything `path` holds into `store`.
+pub fn import(store: &Store, path: &Path, options: &Options) -> Result<Summary, Error> {
+    let mut summary = Summary::default();
+    for source in detect(path)? {
+        match source {
+            Source::FileStore(root) => filestore::import(store, &root, options, &mut summary)?,
+            Source::Sqlite { db, project } => sqlite::import(store, &db, &project, options, &mut summary)?,
+        }
+    }
+    Ok(summary)
+}
+
+/// Copies a folder of artifacts into the store's own folder (regular files only; symlinks
+/// and special files are skipped), returning how many files were copied.
+pub(crate) fn copy_tree(from: &Path, to: &Path, summary: &mut Summary, what: &str) -> usize {
+    let mut copied = 0;
+    let Ok(entries) = std::fs::read_dir(from) else { return 0 };
+    for entry in entries.flatten() {
+        let Ok(ft) = entry.file_type() else { continue };
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        if ft.is_dir() {
+            copied += copy_tree(&src, &dst, summary, what);
+        } else if ft.is_file() {
+            let ok = std::fs::create_dir_all(to).and_then(|_| std::fs::copy(&src, &dst));
+            match ok {
+                Ok(_) => copied += 1,
+                Err(e) => summary.skip(what, &src, format!("copying failed: {e}")),
+            }
+        } else {
+            summary.skip(what, &src, "not a regular file (symlink, pipe or device): not copied");
+        }
+    }
+    copied
+}
+
+/// Counts the regular files under a folder (without following symlinks).
+pub(crate) fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(ft) if ft.is_dir() => count_files(&e.path()),
+            Ok(ft) if ft.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
