@@ -30,6 +30,10 @@ enum Command {
         /// Copy artifact files into the store instead of referencing them in place
         #[arg(long)]
         copy: bool,
+        /// Keep following the folder after the import, importing new runs and metric lines as
+        /// a training script writes them (until Ctrl-C)
+        #[arg(long)]
+        watch: bool,
     },
     /// Serve MLflow's REST API and the Runlens UI
     Serve {
@@ -88,7 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data_dir.unwrap_or_else(runlens_api::default_data_dir);
     match cli.command {
         Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
-        Command::Import { path, copy } => import(data_dir, &path, copy),
+        Command::Import { path, copy, watch } => import(data_dir, &path, copy, watch),
         Command::Sync { .. } | Command::Chart { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
@@ -99,11 +103,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Exit code of an import that skipped something.
 const EXIT_SKIPPED: u8 = 3;
 
-fn import(data_dir: PathBuf, path: &std::path::Path, copy: bool) -> anyhow::Result<ExitCode> {
+fn import(data_dir: PathBuf, path: &std::path::Path, copy: bool, watch: bool) -> anyhow::Result<ExitCode> {
     let store =
         runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let started = std::time::Instant::now();
-    let summary = runlens_import::import(&store, path, &runlens_import::Options { copy })?;
+    let options = runlens_import::Options { copy };
+    let summary = runlens_import::import(&store, path, &options)?;
     let mut out = std::io::stdout();
     let _ = writeln!(
         out,
@@ -120,15 +125,60 @@ fn import(data_dir: PathBuf, path: &std::path::Path, copy: bool) -> anyhow::Resu
         summary.model_versions,
         summary.skipped.len()
     );
+    report_skips(&summary);
+    if watch {
+        let _ = writeln!(out, "Watching {} for changes (Ctrl-C to stop)…", path.display());
+        let _ = out.flush();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        ctrlc_flag(flag);
+        runlens_import::watch::watch(&store, path, &options, &stop, |update| {
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "Updated: {} runs, {} new metric points, {} experiments, {} skipped.",
+                update.runs,
+                update.metric_points,
+                update.experiments,
+                update.skipped.len()
+            );
+            let _ = out.flush();
+            report_skips(&update);
+        })?;
+    }
+    Ok(if summary.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SKIPPED) })
+}
+
+fn report_skips(summary: &runlens_import::Summary) {
     if summary.skipped.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
     let mut err = std::io::stderr();
     let _ = writeln!(err, "Skipped:");
     for s in &summary.skipped {
         let _ = writeln!(err, "  {}: {}: {}", s.what, s.path.display(), s.reason);
     }
-    Ok(ExitCode::from(EXIT_SKIPPED))
+}
+
+/// Sets `flag` on Ctrl-C or SIGTERM, so a watch ends cleanly between two batches.
+fn ctrlc_flag(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+                    return;
+                };
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        });
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
 }
 
 fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {

@@ -189,3 +189,52 @@ def test_an_import_killed_midway_then_rerun_ends_exact(tmp_path):
         proc.terminate()
         proc.wait()
     assert got == expected
+
+
+def test_watch_follows_a_training_script(tmp_path):
+    import time
+
+    root = str(tmp_path / "live" / "mlruns")
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    writer = MlflowClient(f"file://{root}")
+    exp = writer.create_experiment("live")
+    data = str(tmp_path / "store")
+    watcher = subprocess.Popen([runlens_bin(), "--data-dir", data, "import", "--watch", root], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in watcher.stdout:
+            if line.startswith("Watching"):
+                break
+        proc, url = serve(data)
+        try:
+            reader = MlflowClient(url, url)
+            run = writer.create_run(exp, run_name="training")
+            run_id = run.info.run_id
+            for step in range(5):
+                writer.log_metric(run_id, "loss", 1.0 / (step + 1), step=step)
+                time.sleep(0.1)
+            written = time.time()
+            deadline = written + 10
+            seen = []
+            while time.time() < deadline:
+                try:
+                    seen = [m.value for m in reader.get_metric_history(run_id, "loss")]
+                except Exception:
+                    seen = []
+                if len(seen) == 5:
+                    break
+                time.sleep(0.05)
+            lag = time.time() - written
+            assert seen == [1.0, 0.5, 1 / 3, 0.25, 0.2], seen
+            assert lag < 5, f"the last point took {lag:.2f} s to arrive"
+            writer.set_terminated(run_id)
+            deadline = time.time() + 10
+            while time.time() < deadline and reader.get_run(run_id).info.status != "FINISHED":
+                time.sleep(0.05)
+            assert reader.get_run(run_id).info.status == "FINISHED"
+            assert reader.get_run(run_id).info.run_name == "training"
+        finally:
+            proc.terminate()
+            proc.wait()
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use runlens_store::experiments::{self, ImportedExperiment};
+use runlens_store::import_state;
 use runlens_store::logged_models::{self, ImportedLoggedModel};
 use runlens_store::registry::{self, ModelVersion};
 use runlens_store::runs::{self, ImportedRun};
@@ -138,16 +139,31 @@ pub fn parse_metric_line(key: &str, line: &str, model_file: bool) -> Result<(Met
 /// A metric point and, in a logged model's files, the run that logged it.
 type ModelPoint = (Metric, Option<String>);
 
-/// Reads a metric file, skipping (and counting) lines that do not parse.
-fn read_metric_file(key: &str, path: &Path, model_file: bool) -> Result<(Vec<ModelPoint>, Vec<String>), String> {
+/// What reading a metric file gave: points, unreadable lines, and the offset just past the
+/// last complete line (a line still being written is left for the next read).
+struct MetricRead {
+    points: Vec<ModelPoint>,
+    bad: Vec<String>,
+    end: u64,
+}
+
+/// Reads a metric file from byte `from` on, skipping (and counting) lines that do not parse.
+fn read_metric_file(key: &str, path: &Path, model_file: bool, from: u64) -> Result<MetricRead, String> {
+    use std::io::{Read as _, Seek, SeekFrom};
     let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if !meta.file_type().is_file() {
         return Err("not a regular file: not opened".into());
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    // A file shorter than what was read before was rewritten: read it again from the start.
+    let from = if meta.len() < from { 0 } else { from };
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    file.seek(SeekFrom::Start(from)).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::with_capacity((meta.len() - from) as usize);
+    file.read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    let complete = bytes.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
     let mut points = Vec::new();
     let mut bad = Vec::new();
-    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+    for (i, raw) in bytes[..complete].split(|b| *b == b'\n').enumerate() {
         if raw.is_empty() {
             continue;
         }
@@ -159,7 +175,7 @@ fn read_metric_file(key: &str, path: &Path, model_file: bool) -> Result<(Vec<Mod
             Err(e) => bad.push(format!("line {}: {e}", i + 1)),
         }
     }
-    Ok((points, bad))
+    Ok(MetricRead { points, bad, end: from + complete as u64 })
 }
 
 fn key_values(dir: &Path, what: &str, path_for_skip: &str, summary: &mut Summary) -> Vec<KeyValue> {
@@ -211,29 +227,25 @@ pub fn import(store: &Store, root: &Path, options: &Options, summary: &mut Summa
     Ok(())
 }
 
-fn import_experiment(
-    store: &Store,
-    dir: &Path,
-    options: &Options,
-    summary: &mut Summary,
-    datasets: &mut HashMap<String, Dataset>,
-) -> Result<(), Error> {
+/// Imports an experiment's `meta.yaml` and tags; returns its id, or `None` when it was
+/// skipped (the reason is in the summary).
+fn experiment_meta(store: &Store, dir: &Path, summary: &mut Summary) -> Result<Option<i64>, Error> {
     let label = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta_path = dir.join("meta.yaml");
     let meta = match yaml(&meta_path) {
         Ok(m) => m,
         Err(why) => {
             summary.skip(format!("experiment {label}"), &meta_path, why);
-            return Ok(());
+            return Ok(None);
         }
     };
     let Some(id) = get_str(&meta, "experiment_id").and_then(|s| s.trim().parse::<i64>().ok()) else {
         summary.skip(format!("experiment {label}"), &meta_path, "experiment_id missing or not an integer");
-        return Ok(());
+        return Ok(None);
     };
     let Some(name) = get_str(&meta, "name").filter(|n| !n.is_empty()) else {
         summary.skip(format!("experiment {id}"), &meta_path, "name missing");
-        return Ok(());
+        return Ok(None);
     };
     let exp = ImportedExperiment {
         experiment_id: id,
@@ -251,36 +263,54 @@ fn import_experiment(
         Ok(())
     });
     match result {
-        Ok(()) => summary.experiments += 1,
+        Ok(()) => {
+            summary.experiments += 1;
+            Ok(Some(id))
+        }
         Err(runlens_store::Error::AlreadyExists(why)) => {
             summary.skip(format!("experiment {id}"), &meta_path, why);
-            return Ok(());
+            Ok(None)
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    // Datasets of this experiment, by folder name (runs' inputs refer to them).
+}
+
+/// The datasets of an experiment, by folder name (runs' inputs refer to them).
+fn experiment_datasets(dir: &Path, id: i64, summary: &mut Summary) -> HashMap<String, Dataset> {
+    let mut datasets = HashMap::new();
     let ds_root = dir.join("datasets");
-    if is_dir(&ds_root) {
-        if let Ok(entries) = std::fs::read_dir(&ds_root) {
-            for e in entries.flatten() {
-                let p = e.path().join("meta.yaml");
-                match yaml(&p) {
-                    Ok(m) => {
-                        let ds = Dataset {
-                            name: get_str(&m, "name").unwrap_or_default(),
-                            digest: get_str(&m, "digest").unwrap_or_default(),
-                            source_type: get_str(&m, "source_type").unwrap_or_default(),
-                            source: get_str(&m, "source").unwrap_or_default(),
-                            schema: get_str(&m, "schema"),
-                            profile: get_str(&m, "profile"),
-                        };
-                        datasets.insert(e.file_name().to_string_lossy().into_owned(), ds);
-                    }
-                    Err(why) => summary.skip(format!("dataset of experiment {id}"), &p, why),
-                }
+    if !is_dir(&ds_root) {
+        return datasets;
+    }
+    for e in std::fs::read_dir(&ds_root).into_iter().flatten().flatten() {
+        let p = e.path().join("meta.yaml");
+        match yaml(&p) {
+            Ok(m) => {
+                let ds = Dataset {
+                    name: get_str(&m, "name").unwrap_or_default(),
+                    digest: get_str(&m, "digest").unwrap_or_default(),
+                    source_type: get_str(&m, "source_type").unwrap_or_default(),
+                    source: get_str(&m, "source").unwrap_or_default(),
+                    schema: get_str(&m, "schema"),
+                    profile: get_str(&m, "profile"),
+                };
+                datasets.insert(e.file_name().to_string_lossy().into_owned(), ds);
             }
+            Err(why) => summary.skip(format!("dataset of experiment {id}"), &p, why),
         }
     }
+    datasets
+}
+
+fn import_experiment(
+    store: &Store,
+    dir: &Path,
+    options: &Options,
+    summary: &mut Summary,
+    _shared: &mut HashMap<String, Dataset>,
+) -> Result<(), Error> {
+    let Some(id) = experiment_meta(store, dir, summary)? else { return Ok(()) };
+    let datasets = experiment_datasets(dir, id, summary);
     let mut run_dirs = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
@@ -298,7 +328,7 @@ fn import_experiment(
     }
     run_dirs.sort();
     for run_dir in run_dirs {
-        import_run(store, id, &run_dir, options, summary, datasets)?;
+        import_run(store, id, &run_dir, options, summary, &datasets)?;
     }
     let models = dir.join("models");
     if is_dir(&models) {
@@ -309,6 +339,74 @@ fn import_experiment(
                 import_logged_model(store, id, &m, options, summary)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Re-imports only what a set of changed paths (a watcher's events) touches: the runs,
+/// logged models and experiments they lie in, and the registry. A new experiment is
+/// imported whole.
+pub fn import_changed(
+    store: &Store,
+    root: &Path,
+    changed: &[PathBuf],
+    options: &Options,
+    summary: &mut Summary,
+) -> Result<(), Error> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut experiments: BTreeMap<PathBuf, (bool, BTreeSet<PathBuf>, BTreeSet<PathBuf>)> = BTreeMap::new();
+    let mut registry = false;
+    for path in changed {
+        let Ok(rel) = path.strip_prefix(root) else { continue };
+        let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let (exp_dir, rest) = match parts.as_slice() {
+            [] => continue,
+            [first, ..] if first == "models" => {
+                registry = true;
+                continue;
+            }
+            [trash, exp, rest @ ..] if trash == ".trash" => (root.join(trash).join(exp), rest.to_vec()),
+            [trash] if trash == ".trash" => continue,
+            [exp, rest @ ..] => (root.join(exp), rest.to_vec()),
+        };
+        if !is_dir(&exp_dir) {
+            continue;
+        }
+        let entry = experiments.entry(exp_dir.clone()).or_default();
+        match rest.first().map(String::as_str) {
+            None | Some("meta.yaml") | Some("tags") | Some("datasets") => entry.0 = true,
+            Some("models") => {
+                if let Some(id) = rest.get(1) {
+                    entry.2.insert(exp_dir.join("models").join(id));
+                }
+            }
+            Some(run) => {
+                entry.1.insert(exp_dir.join(run));
+            }
+        }
+    }
+    for (exp_dir, (_meta_changed, runs, models)) in experiments {
+        let known_id = yaml(&exp_dir.join("meta.yaml"))
+            .ok()
+            .and_then(|m| get_str(&m, "experiment_id"))
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .filter(|id| store.read(|c| experiments::find(c, *id)).ok().flatten().is_some());
+        if known_id.is_none() {
+            // New to the store: import it whole.
+            import_experiment(store, &exp_dir, options, summary, &mut HashMap::new())?;
+            continue;
+        }
+        let Some(id) = experiment_meta(store, &exp_dir, summary)? else { continue };
+        let datasets = experiment_datasets(&exp_dir, id, summary);
+        for run in runs.iter().filter(|r| is_dir(r)) {
+            import_run(store, id, run, options, summary, &datasets)?;
+        }
+        for m in models.iter().filter(|m| is_dir(m)) {
+            import_logged_model(store, id, m, options, summary)?;
+        }
+    }
+    if registry && is_dir(&root.join("models")) {
+        import_registry(store, &root.join("models"), summary)?;
     }
     Ok(())
 }
@@ -374,6 +472,7 @@ fn import_run(
         .or_else(|| tags.iter().find(|t| t.key == "mlflow.runName").map(|t| t.value.clone()))
         .unwrap_or_default();
     let mut points = Vec::new();
+    let mut offsets = Vec::new();
     let metrics_dir = dir.join("metrics");
     if is_dir(&metrics_dir) {
         let (files, bad) = keyed_files(&metrics_dir);
@@ -381,17 +480,19 @@ fn import_run(
             summary.skip(format!("run {run_id}"), &p, why);
         }
         for (key, path) in files {
-            match read_metric_file(&key, &path, false) {
-                Ok((ps, bad_lines)) => {
-                    if !bad_lines.is_empty() {
-                        let n = bad_lines.len();
+            let path_text = path.display().to_string();
+            let from = store.read(|c| import_state::offset(c, &path_text))?.unwrap_or(0).max(0) as u64;
+            match read_metric_file(&key, &path, false, from) {
+                Ok(read) => {
+                    if let Some(first) = read.bad.first() {
                         summary.skip(
                             format!("run {run_id}"),
                             &path,
-                            format!("{n} unreadable line(s), first: {}", bad_lines[0]),
+                            format!("{} unreadable line(s), first: {first}", read.bad.len()),
                         );
                     }
-                    points.extend(ps.into_iter().map(|(m, _)| m));
+                    points.extend(read.points.into_iter().map(|(m, _)| m));
+                    offsets.push((path_text, read.end as i64));
                 }
                 Err(why) => summary.skip(format!("run {run_id}"), &path, why),
             }
@@ -477,6 +578,9 @@ fn import_run(
         for o in &outputs {
             inputs::log_model_output(tx, handle, o)?;
         }
+        for (path, end) in &offsets {
+            import_state::set_offset(tx, path, handle, *end)?;
+        }
         Ok(n)
     })?;
     summary.runs += 1;
@@ -524,16 +628,16 @@ fn import_logged_model(
             summary.skip(format!("logged model {model_id}"), &p, why);
         }
         for (key, path) in files {
-            match read_metric_file(&key, &path, true) {
-                Ok((ps, bad_lines)) => {
-                    if let Some(first) = bad_lines.first() {
+            match read_metric_file(&key, &path, true, 0) {
+                Ok(read) => {
+                    if let Some(first) = read.bad.first() {
                         summary.skip(
                             format!("logged model {model_id}"),
                             &path,
-                            format!("{} unreadable line(s), first: {first}", bad_lines.len()),
+                            format!("{} unreadable line(s), first: {first}", read.bad.len()),
                         );
                     }
-                    points.extend(ps);
+                    points.extend(read.points);
                 }
                 Err(why) => summary.skip(format!("logged model {model_id}"), &path, why),
             }

@@ -15,6 +15,7 @@
 pub mod filestore;
 mod fsread;
 pub mod sqlite;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -12,6 +12,7 @@ pub mod artifacts;
 mod db;
 pub mod experiments;
 pub mod filter;
+pub mod import_state;
 pub mod inputs;
 pub mod keys;
 pub mod logged_models;

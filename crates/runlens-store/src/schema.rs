@@ -252,10 +252,26 @@ CREATE TABLE registry_events (
 CREATE INDEX registry_events_by_model ON registry_events (name, version, time);
 "#;
 
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: V1 }];
+/// Import bookkeeping: how far each metric file of an imported tree has been read (appended
+/// lines are read from there on), and the folders the desktop app watches.
+const V2: &str = r#"
+CREATE TABLE import_offsets (
+    path   TEXT PRIMARY KEY,
+    run    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    offset INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE watched_folders (
+    path       TEXT PRIMARY KEY,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    added_time INTEGER NOT NULL
+);
+"#;
+
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: V1 }, Migration { version: 2, sql: V2 }];
 
 /// The newest schema version this build writes.
-pub const LATEST: i64 = 1;
+pub const LATEST: i64 = 2;
 
 /// Brings the database to [`LATEST`], or refuses a database from the future.
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
