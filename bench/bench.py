@@ -202,6 +202,89 @@ def measure(kind, budget):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def write_corpus(root, runs, params, metrics, steps):
+    """A FileStore written directly in MLflow's on-disk format (FORMAT.md): one experiment,
+    `runs` runs with `params` params and `metrics` metrics of `steps` lines each."""
+    exp_id = "123456789012345678"
+    exp = os.path.join(root, exp_id)
+    os.makedirs(os.path.join(exp, "tags"), exist_ok=True)
+    with open(os.path.join(exp, "meta.yaml"), "w") as f:
+        f.write(f"artifact_location: file://{exp}\ncreation_time: 1700000000000\nexperiment_id: '{exp_id}'\n"
+                f"last_update_time: 1700000000000\nlifecycle_stage: active\nname: import bench\n")
+    lines_cache = {}
+    for r in range(runs):
+        run_id = f"{r:08x}{'ab' * 12}"
+        d = os.path.join(exp, run_id)
+        for sub in ("metrics", "params", "tags", "artifacts"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        with open(os.path.join(d, "meta.yaml"), "w") as f:
+            f.write(f"artifact_uri: file://{d}/artifacts\nend_time: 1700000100000\nentry_point_name: ''\n"
+                    f"experiment_id: '{exp_id}'\nlifecycle_stage: active\nrun_id: '{run_id}'\nrun_name: run-{r}\n"
+                    f"source_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: {1700000000000 + r}\nstatus: 3\ntags: []\nuser_id: bench\n")
+        for p in range(params):
+            with open(os.path.join(d, "params", f"p{p}"), "w") as f:
+                f.write(str((r * 7 + p) % 13))
+        with open(os.path.join(d, "tags", "mlflow.runName"), "w") as f:
+            f.write(f"run-{r}")
+        for m in range(metrics):
+            key = (m, r % 3)
+            if key not in lines_cache:
+                lines_cache[key] = "".join(f"{1700000000000 + s} {((s * (m + 1) + r % 3) % 1000) / 1000} {s}\n" for s in range(steps))
+            with open(os.path.join(d, "metrics", f"m{m}"), "w") as f:
+                f.write(lines_cache[key])
+
+
+def import_bench(quick):
+    runs, params, metrics, steps = (200, 10, 5, 1000) if quick else (2000, 10, 5, 1000)
+    work = tempfile.mkdtemp(prefix="bench-import-")
+    try:
+        root = os.path.join(work, "mlruns")
+        print(f"writing a corpus of {runs} runs × {params} params × {metrics} metrics × {steps} steps …", flush=True)
+        write_corpus(root, runs, params, metrics, steps)
+        data = os.path.join(work, "store")
+        t0 = time.perf_counter()
+        proc = subprocess.run([RUNLENS, "--data-dir", data, "import", root], capture_output=True, text=True)
+        runlens_s = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stdout + proc.stderr)
+        import resource
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(proc.stdout.strip(), flush=True)
+        # MLflow's own client reading the same folder: every run (params, latest metrics) and
+        # every metric's full history.
+        code = f"""
+import os, time
+os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+from mlflow import MlflowClient
+c = MlflowClient("file://{root}")
+t0 = time.perf_counter()
+runs = []
+token = None
+while True:
+    page = c.search_runs(["123456789012345678"], max_results=1000, page_token=token)
+    runs.extend(page)
+    token = page.token
+    if not token:
+        break
+points = 0
+for r in runs:
+    for key in r.data.metrics:
+        points += len(c.get_metric_history(r.info.run_id, key))
+print(time.perf_counter() - t0, len(runs), points)
+"""
+        mlflow_read = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if mlflow_read.returncode != 0:
+            raise RuntimeError(mlflow_read.stderr[-2000:])
+        out = mlflow_read.stdout.split()
+        mlflow_s, n_runs, n_points = float(out[0]), int(out[1]), int(out[2])
+        assert n_runs == runs and n_points == runs * metrics * steps, out
+        return {"corpus": f"{runs:,} runs × {params} params × {metrics} metrics × {steps:,} steps ({runs * metrics * steps:,} points)",
+                "mlflow_s": mlflow_s, "runlens_s": runlens_s, "peak_mb": peak_mb}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 ROWS = [
     ("Startup to `/health`", "startup_s", "s", "lower", 100),
     ("log-metric, server (raw HTTP), calls/s", "log_metric_raw_per_s", "/s", "higher", 30),
@@ -245,6 +328,10 @@ def main():
         ratio = (a / b) if better == "lower" else (b / a)
         ok = "" if goal is None else (f"≥ {goal}× {'✅' if ratio >= goal else '❌'}")
         lines.append(f"| {label.format(runs=budget_ml['runs'])} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio:,.1f}× | {ok} |")
+    imp = import_bench(quick)
+    ratio = imp["mlflow_s"] / imp["runlens_s"]
+    lines.append(f"| Import {imp['corpus']}: MLflow's client reading the folder vs `runlens import` | {imp['mlflow_s']:.1f} s | {imp['runlens_s']:.1f} s | {ratio:,.1f}× | ≥ 20× {'✅' if ratio >= 20 else '❌'} |")
+    lines.append(f"| Peak RSS of `runlens import` on that corpus | | {imp['peak_mb']:.0f} MB | | |")
     table = "\n".join(lines)
     print(table)
 
@@ -279,6 +366,11 @@ Notes:
 - Through the official client both servers are bounded by the client's own cost per call,
   so those ratios are smaller; they are shown because that is what a training script sees.
 - Startup is process start to the first `200` from `/health`.
+- Import: the corpus is written in MLflow's FileStore format by the benchmark itself. MLflow's
+  side is its own client reading that folder (`search_runs` over every run, then
+  `get_metric_history` for every metric of every run): what it costs MLflow to read the data
+  once. Runlens's side is `runlens import` into an empty store, which reads and indexes it
+  all. Peak RSS is the importer's maximum resident set.
 """
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

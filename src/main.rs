@@ -107,7 +107,7 @@ fn import(data_dir: PathBuf, path: &std::path::Path, copy: bool, watch: bool) ->
     let store =
         runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let started = std::time::Instant::now();
-    let options = runlens_import::Options { copy };
+    let options = runlens_import::Options { copy, ..Default::default() };
     let summary = runlens_import::import(&store, path, &options)?;
     let mut out = std::io::stdout();
     let _ = writeln!(
@@ -185,6 +185,8 @@ fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> any
     let store =
         runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = Arc::new(store);
+    runlens_import::watch::spawn_manager(store.clone());
     runtime.block_on(async move {
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -200,7 +202,7 @@ fn serve(data_dir: PathBuf, addr: SocketAddr, allowed_hosts: Vec<String>) -> any
             }
         };
         runlens_server::serve(
-            Arc::new(store),
+            store,
             addr,
             runlens_server::Config { allowed_hosts },
             |bound| {

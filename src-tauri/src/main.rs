@@ -10,13 +10,64 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use runlens_api::{ApiError, ErrorCode, Store};
-use tauri::State;
+use tauri::{Emitter, State};
 
 /// What the commands share, managed once.
 struct AppState {
     store: Arc<Store>,
     tracking_uri: Arc<Mutex<Option<String>>>,
+    /// Set to cancel the import under way.
+    cancel_import: Arc<AtomicBool>,
+}
+
+/// Imports a folder or `mlflow.db`, emitting `import-progress` events after each run (the
+/// window's progress bar). The import itself is the API's; this only relays progress.
+#[tauri::command]
+async fn import_folder(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+    copy: bool,
+) -> Result<runlens_api::imports::ImportSummary, ApiError> {
+    let store = state.store.clone();
+    let cancel = state.cancel_import.clone();
+    cancel.store(false, Ordering::Relaxed);
+    let progress: runlens_import::ProgressFn = Arc::new(move |p: &runlens_import::Progress| {
+        let _ = app.emit(
+            "import-progress",
+            serde_json::json!({
+                "runs_done": p.runs_done, "runs_total": p.runs_total, "metric_points": p.metric_points,
+                "artifacts": p.artifacts, "skipped": p.skipped
+            }),
+        );
+    });
+    let options = runlens_import::Options { copy, cancel: Some(cancel), progress: Some(progress) };
+    let request = runlens_api::imports::ImportRequest { path: Some(path), copy: Some(copy) };
+    tauri::async_runtime::spawn_blocking(move || runlens_api::imports::import_with(&store, request, options))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the import failed unexpectedly: {e}")))?
+}
+
+/// Cancels the import under way, between two runs.
+#[tauri::command]
+fn cancel_import(state: State<'_, AppState>) {
+    state.cancel_import.store(true, Ordering::Relaxed);
+}
+
+/// Opens the system's folder (or file, for an `mlflow.db`) picker.
+#[tauri::command]
+async fn pick_path(file: bool) -> Option<String> {
+    let dialog =
+        rfd::AsyncFileDialog::new().set_title(if file { "Import an mlflow.db" } else { "Import an MLflow folder" });
+    let picked = if file {
+        dialog.add_filter("MLflow database", &["db", "sqlite"]).pick_file().await
+    } else {
+        dialog.pick_folder().await
+    };
+    picked.map(|h| h.path().display().to_string())
 }
 
 /// Runs an API operation for the UI (the IPC twin of `POST /-/call/<op>`).
@@ -77,9 +128,18 @@ fn main() {
         }
     });
 
+    runlens_import::watch::spawn_manager(store.clone());
+
     let result = tauri::Builder::default()
-        .manage(AppState { store, tracking_uri: uri })
-        .invoke_handler(tauri::generate_handler![call, tracking_uri])
+        .manage(AppState { store, tracking_uri: uri, cancel_import: Arc::new(AtomicBool::new(false)) })
+        .invoke_handler(tauri::generate_handler![call, tracking_uri, import_folder, cancel_import, pick_path])
+        .on_window_event(|window, event| {
+            // A folder or .db dropped on the window goes to the UI, which imports it.
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                let _ = window.emit("paths-dropped", paths);
+            }
+        })
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("runlens-desktop: {e}");

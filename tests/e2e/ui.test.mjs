@@ -95,3 +95,34 @@ test('a run logged while the page is open appears without a reload', async () =>
   await page.getByRole('link', { name: 'arrived-live' }).waitFor({ timeout: 10000 });
   await page.close();
 });
+
+test('an mlruns folder imported from the Import page shows its runs', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = join(tempDir('runlens-mlruns-'), 'mlruns');
+  const exp = join(root, '424242');
+  const run = join(exp, 'c0ffee00c0ffee00c0ffee00c0ffee00');
+  for (const d of ['metrics', 'params', 'tags', 'artifacts']) mkdirSync(join(run, d), { recursive: true });
+  writeFileSync(join(exp, 'meta.yaml'), "artifact_location: file:///old/place\nexperiment_id: '424242'\nlifecycle_stage: active\nname: imported from disk\ncreation_time: 1700000000000\nlast_update_time: 1700000000000\n");
+  writeFileSync(join(run, 'meta.yaml'), "run_id: c0ffee00c0ffee00c0ffee00c0ffee00\nexperiment_id: '424242'\nrun_name: disk-run\nstatus: 3\nstart_time: 1700000000000\nend_time: 1700000060000\nlifecycle_stage: active\nuser_id: alice\nartifact_uri: file:///old/place/artifacts\n");
+  writeFileSync(join(run, 'params', 'lr'), '0.5');
+  writeFileSync(join(run, 'metrics', 'loss'), '1700000000000 0.9 0\n1700000001000 0.4 1\n');
+  writeFileSync(join(run, 'artifacts', 'notes.txt'), 'hi');
+  const { page, errors } = await openPage();
+  await page.goto(`${server.url}/#/import`);
+  await page.getByLabel('Path to import').fill(root);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const summary = page.getByTestId('import-summary');
+  await summary.waitFor();
+  assert.match(await summary.textContent(), /1 experiments.*1 runs.*2 new metric points.*1 artifact files/s);
+  await page.getByRole('button', { name: 'Watch this folder' }).click();
+  await page.getByTestId('watched-folders').waitFor();
+  assert.match(await page.getByTestId('watched-folders').textContent(), /mlruns/);
+  // The sidebar lists the imported experiment at once; it leads to the runs.
+  await page.getByTestId('experiment-list').getByRole('link', { name: 'imported from disk' }).click({ timeout: 2000 });
+  await page.getByRole('link', { name: 'disk-run' }).waitFor();
+  assert.match(await page.getByTestId('runs-table').textContent(), /0\.4/);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/import.png` : undefined });
+  await page.close();
+});

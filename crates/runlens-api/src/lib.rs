@@ -10,6 +10,7 @@
 
 pub mod artifacts;
 pub mod error;
+pub mod imports;
 pub mod logged_models;
 pub mod paging;
 pub mod registry;
@@ -180,6 +181,11 @@ ops! {
     // Runlens's own: the UI's run search (with OR and parentheses) and the registry history.
     "runlens/runs/search" [Post] => tracking::search_runs_extended,
     "runlens/registered-models/history" [Get] => registry::registry_history,
+    "runlens/import" [Post] => imports::import,
+    "runlens/watched/list" [Get] => imports::watched_list,
+    "runlens/watched/add" [Post] => imports::watched_add,
+    "runlens/watched/set-enabled" [Post] => imports::watched_set_enabled,
+    "runlens/watched/remove" [Post] => imports::watched_remove,
 }
 
 /// Looks an operation up by name.

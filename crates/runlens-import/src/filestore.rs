@@ -196,6 +196,23 @@ fn key_values(dir: &Path, what: &str, path_for_skip: &str, summary: &mut Summary
     out
 }
 
+/// How many run folders the experiments of a FileStore hold (for progress).
+pub fn count_runs(root: &Path) -> usize {
+    let mut exps: Vec<PathBuf> = std::fs::read_dir(root).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    exps.extend(std::fs::read_dir(root.join(".trash")).into_iter().flatten().flatten().map(|e| e.path()));
+    exps.iter()
+        .filter(|e| fsread::is_regular_file(&e.join("meta.yaml")))
+        .map(|e| {
+            std::fs::read_dir(e)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|r| fsread::is_regular_file(&r.path().join("meta.yaml")) && r.file_name() != "models")
+                .count()
+        })
+        .sum()
+}
+
 /// Imports a whole FileStore.
 pub fn import(store: &Store, root: &Path, options: &Options, summary: &mut Summary) -> Result<(), Error> {
     let entries = std::fs::read_dir(root).map_err(|e| Error::Io { path: root.to_path_buf(), source: e })?;
@@ -585,7 +602,7 @@ fn import_run(
     })?;
     summary.runs += 1;
     summary.metric_points += new_points;
-    Ok(())
+    options.tick(summary)
 }
 
 fn import_logged_model(

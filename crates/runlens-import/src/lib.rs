@@ -18,14 +18,63 @@ pub mod sqlite;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use runlens_store::Store;
 
+/// Called after each run with the progress so far.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
 /// How to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Copy artifact files into the store instead of referencing them in place.
     pub copy: bool,
+    /// Set to stop between two runs (what was imported stays, consistent).
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Told after each run.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options").field("copy", &self.copy).finish_non_exhaustive()
+    }
+}
+
+/// Where an import is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Runs imported so far.
+    pub runs_done: usize,
+    /// Runs in the source (as counted before starting).
+    pub runs_total: usize,
+    /// New metric points so far.
+    pub metric_points: usize,
+    /// Artifact files so far.
+    pub artifacts: usize,
+    /// Items skipped so far.
+    pub skipped: usize,
+}
+
+impl Options {
+    /// Reports progress and says whether to go on.
+    pub(crate) fn tick(&self, summary: &Summary) -> Result<(), Error> {
+        if let Some(p) = &self.progress {
+            p(&Progress {
+                runs_done: summary.runs,
+                runs_total: summary.runs_total,
+                metric_points: summary.metric_points,
+                artifacts: summary.artifacts,
+                skipped: summary.skipped.len(),
+            });
+        }
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Cancelled);
+        }
+        Ok(())
+    }
 }
 
 /// One thing that was not imported, and why.
@@ -58,6 +107,10 @@ pub struct Summary {
     pub model_versions: usize,
     /// What was skipped.
     pub skipped: Vec<Skip>,
+    /// Runs in the source, counted before starting.
+    pub runs_total: usize,
+    /// Stopped before the end on request.
+    pub cancelled: bool,
 }
 
 impl Summary {
@@ -91,6 +144,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] runlens_store::Error),
+    /// Stopped on request (see [`Options::cancel`]).
+    #[error("the import was cancelled")]
+    Cancelled,
 }
 
 /// What a path holds.
@@ -146,10 +202,26 @@ pub fn detect(path: &Path) -> Result<Vec<Source>, Error> {
 /// Imports everything `path` holds into `store`.
 pub fn import(store: &Store, path: &Path, options: &Options) -> Result<Summary, Error> {
     let mut summary = Summary::default();
-    for source in detect(path)? {
-        match source {
-            Source::FileStore(root) => filestore::import(store, &root, options, &mut summary)?,
-            Source::Sqlite { db, project } => sqlite::import(store, &db, &project, options, &mut summary)?,
+    let sources = detect(path)?;
+    summary.runs_total = sources
+        .iter()
+        .map(|s| match s {
+            Source::FileStore(root) => filestore::count_runs(root),
+            Source::Sqlite { db, .. } => sqlite::count_runs(db),
+        })
+        .sum();
+    for source in sources {
+        let result = match source {
+            Source::FileStore(root) => filestore::import(store, &root, options, &mut summary),
+            Source::Sqlite { db, project } => sqlite::import(store, &db, &project, options, &mut summary),
+        };
+        match result {
+            Ok(()) => {}
+            Err(Error::Cancelled) => {
+                summary.cancelled = true;
+                break;
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(summary)

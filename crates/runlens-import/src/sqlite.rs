@@ -88,6 +88,14 @@ type RunRow = (
 /// `registered_models`: name, created, updated, description.
 type ModelRow = (String, Option<i64>, Option<i64>, Option<String>);
 
+/// How many runs an `mlflow.db` holds (for progress); 0 if it cannot be read.
+pub fn count_runs(db: &Path) -> usize {
+    Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get::<_, i64>(0)))
+        .map(|n| n as usize)
+        .unwrap_or(0)
+}
+
 /// Imports an `mlflow.db`.
 pub fn import(store: &Store, db: &Path, project: &Path, options: &Options, summary: &mut Summary) -> Result<(), Error> {
     let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -271,6 +279,7 @@ pub fn import(store: &Store, db: &Path, project: &Path, options: &Options, summa
         })?;
         summary.runs += 1;
         summary.metric_points += new_points;
+        options.tick(summary)?;
     }
     if has_table("logged_models") {
         import_logged_models(store, &src, db, project, options, summary, &imported_exps)?;

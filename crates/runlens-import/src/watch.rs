@@ -76,3 +76,52 @@ pub fn watch(
     }
     Ok(())
 }
+
+/// Keeps one watcher thread per enabled folder of the store's `watched_folders`, checking
+/// the table every two seconds (so any transport can change it). Each watcher imports its
+/// folder once, then follows it.
+pub fn spawn_manager(store: std::sync::Arc<Store>) -> std::thread::JoinHandle<()> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    std::thread::spawn(move || {
+        let mut running: HashMap<String, (Arc<AtomicBool>, std::thread::JoinHandle<()>)> = HashMap::new();
+        loop {
+            let wanted: Vec<String> = store
+                .read(runlens_store::import_state::watched)
+                .map(|all| all.into_iter().filter(|w| w.enabled).map(|w| w.path).collect())
+                .unwrap_or_default();
+            running.retain(|path, (stop, handle)| {
+                let keep = wanted.contains(path) && !handle.is_finished();
+                if !keep {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                keep
+            });
+            for path in wanted {
+                if running.contains_key(&path) {
+                    continue;
+                }
+                let stop = Arc::new(AtomicBool::new(false));
+                let (store, flag, folder) = (store.clone(), stop.clone(), path.clone());
+                let handle = std::thread::spawn(move || {
+                    let options = Options::default();
+                    let p = Path::new(&folder);
+                    let result =
+                        crate::import(&store, p, &options).and_then(|_| watch(&store, p, &options, &flag, |_| {}));
+                    if let Err(e) = result {
+                        eprintln!("runlens: watching {folder}: {e}");
+                        // Wait before the manager tries again.
+                        for _ in 0..50 {
+                            if flag.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                    }
+                });
+                running.insert(path, (stop, handle));
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    })
+}

@@ -6,11 +6,48 @@ import { ApiError, type ApiErrorBody, type Experiment, type Metric, type Run } f
 import { HttpBackend } from './http';
 import { TauriBackend } from './tauri';
 
+export interface ImportProgress {
+  runs_done: number;
+  runs_total: number;
+  metric_points: number;
+  artifacts: number;
+  skipped: number;
+}
+
 export interface Backend {
   /** Runs an API operation such as `mlflow/runs/search`. Rejects with an ApiError. */
   call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
   /** Where a Python script should point `mlflow.set_tracking_uri`. */
   trackingUri(): Promise<string | null>;
+  /** Is this the desktop app (file pickers, drag and drop, progress)? */
+  readonly desktop: boolean;
+  /** Imports a folder or mlflow.db, reporting progress where the transport can. */
+  importPath(path: string, copy: boolean, onProgress: (p: ImportProgress) => void): Promise<ImportResult>;
+  /** Stops the import under way between two runs (desktop). */
+  cancelImport(): Promise<void>;
+  /** The system's picker (desktop); null when cancelled or unavailable. */
+  pickPath(file: boolean): Promise<string | null>;
+  /** Calls `cb` with paths dropped on the window (desktop). */
+  onPathsDropped(cb: (paths: string[]) => void): Promise<() => void>;
+}
+
+export interface SkippedItem {
+  what: string;
+  path: string;
+  reason: string;
+}
+
+export interface ImportResult {
+  experiments: number;
+  runs: number;
+  runs_total: number;
+  metric_points: number;
+  artifacts: number;
+  logged_models: number;
+  registered_models: number;
+  model_versions: number;
+  skipped: SkippedItem[];
+  cancelled: boolean;
 }
 
 export function isApiErrorBody(v: unknown): v is ApiErrorBody {
@@ -72,4 +109,14 @@ export async function getRun(runId: string): Promise<Run> {
 export async function metricHistory(runId: string, key: string): Promise<Metric[]> {
   const out = await backend.call<{ metrics?: Metric[] }>('mlflow/metrics/get-history', { run_id: runId, metric_key: key });
   return out.metrics ?? [];
+}
+
+export interface WatchedFolder {
+  path: string;
+  enabled: boolean;
+  added_time: number;
+}
+
+export async function watchedFolders(): Promise<WatchedFolder[]> {
+  return (await backend.call<{ folders: WatchedFolder[] }>('runlens/watched/list')).folders;
 }

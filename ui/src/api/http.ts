@@ -1,4 +1,4 @@
-import type { Backend } from './backend';
+import type { Backend, ImportProgress, ImportResult } from './backend';
 import { toApiError } from './backend';
 import { ApiError } from './types';
 
@@ -24,5 +24,21 @@ export class HttpBackend implements Backend {
 
   async trackingUri(): Promise<string | null> {
     return window.location.origin;
+  }
+
+  readonly desktop = false;
+
+  async importPath(path: string, copy: boolean, _onProgress: (p: ImportProgress) => void): Promise<ImportResult> {
+    return this.call<ImportResult>('runlens/import', { path, copy });
+  }
+
+  async cancelImport(): Promise<void> {}
+
+  async pickPath(_file: boolean): Promise<string | null> {
+    return null;
+  }
+
+  async onPathsDropped(_cb: (paths: string[]) => void): Promise<() => void> {
+    return () => {};
   }
 }

@@ -2,6 +2,7 @@
 
 export type Route =
   | { kind: 'home' }
+  | { kind: 'import' }
   | { kind: 'experiment'; experimentId: string }
   | { kind: 'run'; experimentId: string; runId: string }
   | { kind: 'not-found'; path: string };
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
     }
   });
   if (parts.length === 0) return { kind: 'home' };
+  if (parts.length === 1 && parts[0] === 'import') return { kind: 'import' };
   if (parts[0] === 'experiments' && parts.length >= 2) {
     const experimentId = parts[1];
     if (parts.length === 2 || (parts.length === 3 && parts[2] === 'runs')) return { kind: 'experiment', experimentId };
