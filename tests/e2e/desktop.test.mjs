@@ -85,3 +85,32 @@ test('the window shows an experiment logged into its tracking server', async () 
   const png = await wd('GET', `/session/${session}/screenshot`);
   writeFileSync(join(process.env.SCREENSHOT_DIR ?? tempDir('runlens-shot-'), 'desktop.png'), Buffer.from(png, 'base64'));
 });
+
+test('the window imports an mlruns folder through its Import page', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const root = join(tempDir('runlens-desktop-mlruns-'), 'mlruns');
+  const run = join(root, '777', 'abcdef00abcdef00abcdef00abcdef00');
+  for (const d of ['metrics', 'params', 'tags']) mkdirSync(join(run, d), { recursive: true });
+  writeFileSync(join(root, '777', 'meta.yaml'), "experiment_id: '777'\nlifecycle_stage: active\nname: desktop import\ncreation_time: 1\nlast_update_time: 1\n");
+  writeFileSync(join(run, 'meta.yaml'), "run_id: abcdef00abcdef00abcdef00abcdef00\nexperiment_id: '777'\nrun_name: from-disk\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n");
+  writeFileSync(join(run, 'metrics', 'loss'), '1 0.5 0\n');
+  await wd('POST', `/session/${session}/execute/sync`, { script: "window.location.hash = '#/import'; return true;", args: [] });
+  await waitFor('the import page', async () => (await texts('h1')).includes('Import from MLflow'));
+  await wd('POST', `/session/${session}/execute/sync`, {
+    script: `const input = document.querySelector('input[aria-label="Path to import"]');
+             input.value = arguments[0]; input.dispatchEvent(new Event('input', { bubbles: true }));
+             Array.from(document.querySelectorAll('button')).find((b) => b.textContent.trim() === 'Import').click();
+             return true;`,
+    args: [root],
+  });
+  const summary = await waitFor('the import summary', async () => {
+    const t = await texts('[data-testid="import-summary"]');
+    return t.length ? t[0] : null;
+  });
+  assert.match(summary, /1 experiments.*1 runs.*1 new metric points/s);
+  const names = await waitFor('the experiment in the sidebar', async () => {
+    const n = await texts('[data-testid="experiment-list"] a');
+    return n.includes('desktop import') ? n : null;
+  });
+  assert.ok(names.includes('desktop import'));
+});
