@@ -32,6 +32,12 @@ with mlflow.start_run(run_name="sweep") as parent:
             for step in range(50):
                 mlflow.log_metrics({"train/loss": 1.0 / (step + 1), "acc": depth * 0.1 + step / 100}, step=step)
             mlflow.set_tag("family", "trees")
+with mlflow.start_run(run_name="with data") as with_data:
+    features = np.arange(12, dtype=np.float64).reshape(4, 3)
+    train = mlflow.data.from_numpy(features, name="iris-train")
+    mlflow.log_input(train, context="training", tags={"split": "train"})
+    mlflow.log_input(mlflow.data.from_numpy(features[:2], name="iris-eval"), context="eval")
+    mlflow.log_metric("accuracy", 0.9)
 with mlflow.start_run(run_name="edge values") as edge:
     for step, v in enumerate([float("nan"), float("inf"), float("-inf"), -0.0, 1e-300, 12345678901234.5]):
         mlflow.log_metric("edge", v, step=step)

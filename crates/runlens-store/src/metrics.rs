@@ -39,62 +39,78 @@ fn fold_max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// Rows per multi-row `INSERT` statement.
+const ROWS_PER_INSERT: usize = 64;
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO metrics (run, key, step, timestamp, value, kind, model_id, dataset_name, dataset_digest) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    sql
+}
+
 /// Appends points to a run's history. An exact duplicate (same key, step, timestamp and
 /// value) is stored once. The summary table is updated in the same transaction. Returns
 /// how many points were new.
 pub fn log(tx: &Write<'_>, run: i64, points: &[Metric]) -> Result<usize> {
-    let mut deltas: HashMap<i64, Delta> = HashMap::new();
-    let mut inserted = 0;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO metrics (run, key, step, timestamp, value, kind, model_id, dataset_name, dataset_digest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT DO NOTHING",
-        )?;
-        let mut key_ids: HashMap<&str, i64> = HashMap::new();
-        for m in points {
-            let key_id = match key_ids.get(m.key.as_str()) {
-                Some(id) => *id,
-                None => {
-                    let id = keys::intern(tx, &m.key)?;
-                    key_ids.insert(&m.key, id);
-                    id
-                }
-            };
-            let (value, kind) = encode_value(m.value);
-            let n = insert.execute(params![
-                run,
-                key_id,
-                m.step,
-                m.timestamp,
-                value,
-                kind,
-                m.model_id,
-                m.dataset_name,
-                m.dataset_digest
-            ])?;
-            if n == 0 {
-                continue;
-            }
-            inserted += 1;
-            let finite = (!m.value.is_nan()).then_some(m.value);
-            match deltas.get_mut(&key_id) {
-                Some(d) => {
-                    if is_later(m, &d.latest) {
-                        d.latest = m.clone();
-                    }
-                    d.min = fold_min(d.min, finite);
-                    d.max = fold_max(d.max, finite);
-                    d.count += 1;
-                }
-                None => {
-                    deltas.insert(key_id, Delta { latest: m.clone(), min: finite, max: finite, count: 1 });
-                }
+    // Points of one key go in together, so the rows a statement adds count for that key.
+    let mut by_key: Vec<(&str, Vec<&Metric>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for m in points {
+        match index.get(m.key.as_str()) {
+            Some(&i) => by_key[i].1.push(m),
+            None => {
+                index.insert(&m.key, by_key.len());
+                by_key.push((&m.key, vec![m]));
             }
         }
     }
-    for (key_id, d) in deltas {
-        merge_summary(tx, run, key_id, d)?;
+    let mut inserted = 0;
+    for (key, group) in by_key {
+        let key_id = keys::intern(tx, key)?;
+        let mut added = 0i64;
+        for chunk in group.chunks(ROWS_PER_INSERT) {
+            let mut stmt = tx.prepare_cached(&insert_sql(chunk.len()))?;
+            let mut args: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 9);
+            for m in chunk {
+                let (value, kind) = encode_value(m.value);
+                args.extend([
+                    run.into(),
+                    key_id.into(),
+                    m.step.into(),
+                    m.timestamp.into(),
+                    value.into(),
+                    kind.into(),
+                    m.model_id.clone().into(),
+                    m.dataset_name.clone().into(),
+                    m.dataset_digest.clone().into(),
+                ]);
+            }
+            added += stmt.execute(rusqlite::params_from_iter(args))? as i64;
+        }
+        if added == 0 {
+            continue;
+        }
+        inserted += added as usize;
+        // Latest, min and max are the same whether or not a point was a duplicate.
+        let mut latest = group[0];
+        let (mut min, mut max) = (None, None);
+        for m in &group {
+            if is_later(m, latest) {
+                latest = m;
+            }
+            let finite = (!m.value.is_nan()).then_some(m.value);
+            min = fold_min(min, finite);
+            max = fold_max(max, finite);
+        }
+        merge_summary(tx, run, key_id, Delta { latest: latest.clone(), min, max, count: added })?;
     }
     Ok(inserted)
 }
@@ -150,17 +166,20 @@ pub fn latest(conn: &Read, run: i64) -> Result<Vec<MetricSummary>> {
 }
 
 /// One page of a metric's history, in MLflow's order: timestamp, then step, then value.
+///
+/// Rows are read in key order (step, timestamp, value), which needs no sort in SQLite; they
+/// are almost always already in timestamp order too, and are sorted here when not.
 pub fn history(conn: &Read, run: i64, key: &str, offset: i64, limit: i64) -> Result<Page<Metric>> {
     let Some(key_id) = keys::lookup(conn, key)? else {
         return Ok(Page { items: vec![], next_offset: None });
     };
     let mut stmt = conn.prepare_cached(
         "SELECT step, timestamp, value, kind, model_id, dataset_name, dataset_digest FROM metrics
-         WHERE run = ?1 AND key = ?2 ORDER BY timestamp, step, value LIMIT ?3 OFFSET ?4",
+         WHERE run = ?1 AND key = ?2",
     )?;
-    let rows = stmt.query_map(params![run, key_id, limit + 1, offset], |r| {
+    let rows = stmt.query_map(params![run, key_id], |r| {
         Ok(Metric {
-            key: key.to_string(),
+            key: String::new(),
             value: decode_value(r.get(2)?, r.get(3)?),
             timestamp: r.get(1)?,
             step: r.get(0)?,
@@ -169,12 +188,25 @@ pub fn history(conn: &Read, run: i64, key: &str, offset: i64, limit: i64) -> Res
             dataset_digest: r.get(6)?,
         })
     })?;
-    let mut items: Vec<Metric> = rows.collect::<rusqlite::Result<_>>()?;
-    let next_offset = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        Some(offset + limit)
-    } else {
-        None
+    let mut all: Vec<Metric> = rows.collect::<rusqlite::Result<_>>()?;
+    let order = |a: &Metric, b: &Metric| {
+        (a.timestamp, a.step)
+            .cmp(&(b.timestamp, b.step))
+            .then(encode_value(a.value).0.total_cmp(&encode_value(b.value).0))
     };
+    if !all.windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
+        all.sort_by(order);
+    }
+    let total = all.len() as i64;
+    let start = offset.clamp(0, total) as usize;
+    let end = offset.saturating_add(limit).clamp(0, total) as usize;
+    let items: Vec<Metric> = all
+        .drain(start..end)
+        .map(|mut m| {
+            m.key = key.to_string();
+            m
+        })
+        .collect();
+    let next_offset = (end < total as usize).then_some(end as i64);
     Ok(Page { items, next_offset })
 }
