@@ -10,10 +10,9 @@ use runlens_store::experiments::{self, ImportedExperiment};
 use runlens_store::import_state;
 use runlens_store::logged_models::{self, ImportedLoggedModel};
 use runlens_store::registry::{self, ModelVersion};
-use runlens_store::runs::{self, ImportedRun};
+use runlens_store::runs::ImportedRun;
 use runlens_store::{
-    artifacts, inputs, metrics, params, tags, Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo,
-    RunStatus, Store,
+    artifacts, Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, RunStatus, Store,
 };
 use serde_yaml_ng::Value;
 
@@ -577,29 +576,8 @@ fn import_run(
         deleted_time: get_i64(&meta, "deleted_time"),
         artifact_dir,
     };
-    let new_points = store.write(|tx| {
-        let handle = runs::upsert_imported(tx, &run)?;
-        for p in &params {
-            params::set_imported(tx, handle, &p.key, &p.value)?;
-        }
-        for t in &tags {
-            tags::set(tx, handle, &t.key, &t.value)?;
-        }
-        let mut n = 0;
-        for chunk in points.chunks(10_000) {
-            n += metrics::log(tx, handle, chunk)?;
-        }
-        for d in &dataset_inputs {
-            inputs::log_dataset_input(tx, handle, experiment_id, d)?;
-        }
-        for o in &outputs {
-            inputs::log_model_output(tx, handle, o)?;
-        }
-        for (path, end) in &offsets {
-            import_state::set_offset(tx, path, handle, *end)?;
-        }
-        Ok(n)
-    })?;
+    let new_points =
+        crate::write_run(store, &crate::RunData { run, params, tags, points, dataset_inputs, outputs, offsets })?;
     summary.runs += 1;
     summary.metric_points += new_points;
     options.tick(summary)

@@ -227,6 +227,48 @@ pub fn import(store: &Store, path: &Path, options: &Options) -> Result<Summary, 
     Ok(summary)
 }
 
+/// Everything one run brings, written in one transaction by [`write_run`].
+pub(crate) struct RunData {
+    pub run: runlens_store::runs::ImportedRun,
+    pub params: Vec<runlens_store::KeyValue>,
+    pub tags: Vec<runlens_store::KeyValue>,
+    pub points: Vec<runlens_store::Metric>,
+    pub dataset_inputs: Vec<runlens_store::DatasetInput>,
+    pub outputs: Vec<runlens_store::ModelOutput>,
+    /// How far each metric file was read (FileStore only).
+    pub offsets: Vec<(String, i64)>,
+}
+
+/// Writes one run and all it brings in one transaction (a kill leaves it whole or absent);
+/// returns how many metric points were new.
+pub(crate) fn write_run(store: &Store, data: &RunData) -> Result<usize, Error> {
+    use runlens_store::{import_state, inputs, metrics, params, runs, tags};
+    let experiment_id = data.run.info.experiment_id;
+    Ok(store.write(|tx| {
+        let handle = runs::upsert_imported(tx, &data.run)?;
+        for p in &data.params {
+            params::set_imported(tx, handle, &p.key, &p.value)?;
+        }
+        for t in &data.tags {
+            tags::set(tx, handle, &t.key, &t.value)?;
+        }
+        let mut new_points = 0;
+        for chunk in data.points.chunks(10_000) {
+            new_points += metrics::log(tx, handle, chunk)?;
+        }
+        for d in &data.dataset_inputs {
+            inputs::log_dataset_input(tx, handle, experiment_id, d)?;
+        }
+        for o in &data.outputs {
+            inputs::log_model_output(tx, handle, o)?;
+        }
+        for (path, end) in &data.offsets {
+            import_state::set_offset(tx, path, handle, *end)?;
+        }
+        Ok(new_points)
+    })?)
+}
+
 /// Copies a folder of artifacts into the store's own folder (regular files only; symlinks
 /// and special files are skipped), returning how many files were copied.
 pub(crate) fn copy_tree(from: &Path, to: &Path, summary: &mut Summary, what: &str) -> usize {

@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use runlens_store::experiments::{self, ImportedExperiment};
 use runlens_store::logged_models::{self, ImportedLoggedModel};
 use runlens_store::registry::{self, ModelVersion};
-use runlens_store::runs::{self, ImportedRun};
-use runlens_store::{
-    inputs, metrics, params, tags, Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, Store,
-};
+use runlens_store::runs::ImportedRun;
+use runlens_store::{Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, Store};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{copy_tree, count_files, Error, Options, Summary};
@@ -257,26 +255,18 @@ pub fn import(store: &Store, db: &Path, project: &Path, options: &Options, summa
             deleted_time: deleted,
             artifact_dir,
         };
-        let new_points = store.write(|tx| {
-            let handle = runs::upsert_imported(tx, &run)?;
-            for p in &run_params {
-                params::set_imported(tx, handle, &p.key, &p.value)?;
-            }
-            for t in &run_tags {
-                tags::set(tx, handle, &t.key, &t.value)?;
-            }
-            let mut n = 0;
-            for chunk in points.chunks(10_000) {
-                n += metrics::log(tx, handle, chunk)?;
-            }
-            for d in &dataset_inputs {
-                inputs::log_dataset_input(tx, handle, exp_id, d)?;
-            }
-            for o in &outputs {
-                inputs::log_model_output(tx, handle, o)?;
-            }
-            Ok(n)
-        })?;
+        let new_points = crate::write_run(
+            store,
+            &crate::RunData {
+                run,
+                params: run_params,
+                tags: run_tags,
+                points,
+                dataset_inputs,
+                outputs,
+                offsets: Vec::new(),
+            },
+        )?;
         summary.runs += 1;
         summary.metric_points += new_points;
         options.tick(summary)?;
