@@ -366,6 +366,9 @@ Notes:
 - Through the official client both servers are bounded by the client's own cost per call,
   so those ratios are smaller; they are shown because that is what a training script sees.
 - Startup is process start to the first `200` from `/health`.
+- On this shared 2-core machine the same build's figures moved by up to 2× between runs
+  (log-metric 23×–31×, log-batch 23×–49× across the runs made while writing this), mostly
+  on the Runlens side, where a millisecond of noise is a large share.
 - Import: the corpus is written in MLflow's FileStore format by the benchmark itself. MLflow's
   side is its own client reading that folder (`search_runs` over every run, then
   `get_metric_history` for every metric of every run): what it costs MLflow to read the data
