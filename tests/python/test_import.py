@@ -238,3 +238,29 @@ def test_watch_follows_a_training_script(tmp_path):
     finally:
         watcher.terminate()
         watcher.wait(timeout=10)
+
+
+def test_copy_keeps_artifacts_after_the_source_is_gone(tmp_path):
+    root = tmp_path / "mlruns"
+    run = root / "5" / ("9" * 32)
+    for sub in ("metrics", "params", "tags", "artifacts/sub dir"):
+        (run / sub).mkdir(parents=True)
+    (root / "5" / "meta.yaml").write_text("experiment_id: '5'\nlifecycle_stage: active\nname: copied\ncreation_time: 1\nlast_update_time: 1\n")
+    (run / "meta.yaml").write_text(f"run_id: '{'9' * 32}'\nexperiment_id: '5'\nrun_name: c\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n")
+    (run / "artifacts" / "sub dir" / "résumé.txt").write_text("kept")
+    os.symlink("/etc/passwd", run / "artifacts" / "outside")
+    data = str(tmp_path / "store")
+    done = run_import(data, str(root), "--copy")
+    # The symlink is not copied, and says so.
+    assert done.returncode == 3 and "outside" in done.stderr, done.stdout + done.stderr
+    assert "1 artifact files copied" in done.stdout, done.stdout
+    shutil.rmtree(root)
+    proc, url = serve(data)
+    try:
+        client = MlflowClient(url, url)
+        path = client.download_artifacts("9" * 32, "sub dir/résumé.txt", tempfile.mkdtemp())
+        assert open(path).read() == "kept"
+        assert [f.path for f in client.list_artifacts("9" * 32)] == ["sub dir"]
+    finally:
+        proc.terminate()
+        proc.wait()
