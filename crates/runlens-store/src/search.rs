@@ -388,18 +388,7 @@ pub fn run_handles(conn: &Read, q: &RunQuery) -> Result<Page<i64>> {
     );
     let mut args = joins.args;
     args.extend(where_.args);
-    args.push(SqlValue::Integer(q.limit + 1));
-    args.push(SqlValue::Integer(q.offset));
-    let mut stmt = conn.prepare(&text)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
-    let mut items: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
-    let next_offset = if items.len() as i64 > q.limit {
-        items.truncate(q.limit as usize);
-        Some(q.offset + q.limit)
-    } else {
-        None
-    };
-    Ok(Page { items, next_offset })
+    page_query(conn, &text, args, q.offset, q.limit, |r| r.get::<_, i64>(0))
 }
 
 /// An experiment search.
@@ -524,19 +513,9 @@ pub fn experiments(conn: &Read, q: &ExperimentQuery) -> Result<Page<Experiment>>
         where_.text,
         order.join(", ")
     );
-    let mut args = where_.args;
-    args.push(SqlValue::Integer(q.limit + 1));
-    args.push(SqlValue::Integer(q.offset));
-    let mut stmt = conn.prepare(&text)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
-    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
-    let next_offset = if ids.len() as i64 > q.limit {
-        ids.truncate(q.limit as usize);
-        Some(q.offset + q.limit)
-    } else {
-        None
-    };
-    Ok(Page { items: experiments::get_many(conn, &ids)?, next_offset })
+    let args = where_.args;
+    let page = page_query(conn, &text, args, q.offset, q.limit, |r| r.get::<_, i64>(0))?;
+    Ok(Page { items: experiments::get_many(conn, &page.items)?, next_offset: page.next_offset })
 }
 
 /// The tag MLflow's client adds to every registry search (`… AND tag.`mlflow.prompt.is_prompt` != 'true'`):
@@ -631,14 +610,27 @@ fn registry_order(
     Ok(out)
 }
 
-fn page_of<T>(mut items: Vec<T>, offset: i64, limit: i64) -> Page<T> {
+/// Runs a query ending in `LIMIT ? OFFSET ?` (the two are appended to `args`), asking for one
+/// row more than a page to know whether another page follows.
+fn page_query<T>(
+    conn: &Read,
+    text: &str,
+    mut args: Vec<SqlValue>,
+    offset: i64,
+    limit: i64,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Page<T>> {
+    args.push(SqlValue::Integer(limit + 1));
+    args.push(SqlValue::Integer(offset));
+    let mut items: Vec<T> =
+        conn.prepare(text)?.query_map(rusqlite::params_from_iter(args), row)?.collect::<rusqlite::Result<_>>()?;
     let next_offset = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         Some(offset + limit)
     } else {
         None
     };
-    Page { items, next_offset }
+    Ok(Page { items, next_offset })
 }
 
 /// Searches registered models (default order: name).
@@ -665,14 +657,8 @@ pub fn registered_models(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::r
         where_.text,
         order.join(", ")
     );
-    let mut args = where_.args;
-    args.push(SqlValue::Integer(q.limit + 1));
-    args.push(SqlValue::Integer(q.offset));
-    let names: Vec<String> = conn
-        .prepare(&text)?
-        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let page = page_of(names, q.offset, q.limit);
+    let args = where_.args;
+    let page = page_query(conn, &text, args, q.offset, q.limit, |r| r.get::<_, String>(0))?;
     Ok(Page { items: crate::registry::load_models(conn, &page.items)?, next_offset: page.next_offset })
 }
 
@@ -751,14 +737,8 @@ pub fn model_versions(conn: &Read, q: &RegistryQuery) -> Result<Page<crate::regi
         where_.text,
         order.join(", ")
     );
-    let mut args = where_.args;
-    args.push(SqlValue::Integer(q.limit + 1));
-    args.push(SqlValue::Integer(q.offset));
-    let keys: Vec<(String, i64)> = conn
-        .prepare(&text)?
-        .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let page = page_of(keys, q.offset, q.limit);
+    let args = where_.args;
+    let page = page_query(conn, &text, args, q.offset, q.limit, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(Page { items: crate::registry::load_versions(conn, &page.items)?, next_offset: page.next_offset })
 }
 
@@ -893,14 +873,8 @@ pub fn logged_models(conn: &Read, q: &LoggedModelQuery) -> Result<Page<crate::lo
         where_.text,
         order.join(", ")
     );
-    let mut args = where_.args;
-    args.push(SqlValue::Integer(q.limit + 1));
-    args.push(SqlValue::Integer(q.offset));
-    let ids: Vec<String> = conn
-        .prepare(&text)?
-        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let page = page_of(ids, q.offset, q.limit);
+    let args = where_.args;
+    let page = page_query(conn, &text, args, q.offset, q.limit, |r| r.get::<_, String>(0))?;
     let items = page.items.iter().map(|id| crate::logged_models::get(conn, id)).collect::<Result<Vec<_>>>()?;
     Ok(Page { items, next_offset: page.next_offset })
 }
