@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use runlens_store::experiments::{self, ImportedExperiment};
 use runlens_store::import_state;
 use runlens_store::logged_models::{self, ImportedLoggedModel};
-use runlens_store::registry::{self, ModelVersion};
+use runlens_store::registry::ModelVersion;
 use runlens_store::runs::ImportedRun;
 use runlens_store::{
     artifacts, Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, RunStatus, Store,
@@ -736,34 +736,16 @@ fn import_registry(store: &Store, root: &Path, summary: &mut Summary) -> Result<
                 }
             }
         }
-        let result = store.write(|tx| {
-            registry::upsert_imported_model(
-                tx,
-                &name,
-                get_i64(&meta, "creation_timestamp"),
-                get_i64(&meta, "last_updated_timestamp"),
-                get_str(&meta, "description").as_deref(),
-            )?;
-            for t in &model_tags {
-                registry::set_model_tag(tx, &name, &t.key, &t.value)?;
-            }
-            for v in &versions {
-                registry::upsert_imported_version(tx, v)?;
-            }
-            for (alias, version) in &aliases {
-                if versions.iter().any(|v| v.version == *version) {
-                    registry::set_imported_alias(tx, &name, alias, *version)?;
-                }
-            }
-            Ok(())
-        });
-        match result {
-            Ok(()) => {
-                summary.registered_models += 1;
-                summary.model_versions += versions.len();
-            }
-            Err(e) => summary.skip(format!("registered model {name}"), &meta_path, e.to_string()),
-        }
+        let model = crate::ModelData {
+            name,
+            creation_time: get_i64(&meta, "creation_timestamp"),
+            last_updated_time: get_i64(&meta, "last_updated_timestamp"),
+            description: get_str(&meta, "description"),
+            tags: model_tags,
+            versions,
+            aliases,
+        };
+        crate::write_registered_model(store, &model, summary, &meta_path)?;
     }
     Ok(())
 }

@@ -269,6 +269,52 @@ pub(crate) fn write_run(store: &Store, data: &RunData) -> Result<usize, Error> {
     })?)
 }
 
+/// A registered model with everything it brings, written by [`write_registered_model`].
+pub(crate) struct ModelData {
+    pub name: String,
+    pub creation_time: Option<i64>,
+    pub last_updated_time: Option<i64>,
+    pub description: Option<String>,
+    pub tags: Vec<runlens_store::KeyValue>,
+    pub versions: Vec<runlens_store::registry::ModelVersion>,
+    /// Alias and version; aliases naming a version that is not imported are dropped.
+    pub aliases: Vec<(String, i64)>,
+}
+
+/// Writes a registered model, its versions and aliases in one transaction; a failure is
+/// reported as a skip against `source`.
+pub(crate) fn write_registered_model(
+    store: &Store,
+    m: &ModelData,
+    summary: &mut Summary,
+    source: &Path,
+) -> Result<(), Error> {
+    use runlens_store::registry;
+    let result = store.write(|tx| {
+        registry::upsert_imported_model(tx, &m.name, m.creation_time, m.last_updated_time, m.description.as_deref())?;
+        for t in &m.tags {
+            registry::set_model_tag(tx, &m.name, &t.key, &t.value)?;
+        }
+        for v in &m.versions {
+            registry::upsert_imported_version(tx, v)?;
+        }
+        for (alias, version) in &m.aliases {
+            if m.versions.iter().any(|v| v.version == *version) {
+                registry::set_imported_alias(tx, &m.name, alias, *version)?;
+            }
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            summary.registered_models += 1;
+            summary.model_versions += m.versions.len();
+        }
+        Err(e) => summary.skip(format!("registered model {}", m.name), source, e.to_string()),
+    }
+    Ok(())
+}
+
 /// Copies a folder of artifacts into the store's own folder (regular files only; symlinks
 /// and special files are skipped), returning how many files were copied.
 pub(crate) fn copy_tree(from: &Path, to: &Path, summary: &mut Summary, what: &str) -> usize {

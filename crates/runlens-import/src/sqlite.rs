@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use runlens_store::experiments::{self, ImportedExperiment};
 use runlens_store::logged_models::{self, ImportedLoggedModel};
-use runlens_store::registry::{self, ModelVersion};
+use runlens_store::registry::ModelVersion;
 use runlens_store::runs::ImportedRun;
 use runlens_store::{Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, Store};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -431,28 +431,16 @@ fn import_registry(store: &Store, src: &Connection, db: &Path, summary: &mut Sum
             .prepare_cached("SELECT alias, version FROM registered_model_aliases WHERE name = ?1")
             .and_then(|mut s| s.query_map([&name], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(db_err(db))?;
-        let result = store.write(|tx| {
-            registry::upsert_imported_model(tx, &name, created, updated, description.as_deref())?;
-            for t in &tags {
-                registry::set_model_tag(tx, &name, &t.key, &t.value)?;
-            }
-            for v in &versions {
-                registry::upsert_imported_version(tx, v)?;
-            }
-            for (alias, version) in &aliases {
-                if versions.iter().any(|v| v.version == *version) {
-                    registry::set_imported_alias(tx, &name, alias, *version)?;
-                }
-            }
-            Ok(())
-        });
-        match result {
-            Ok(()) => {
-                summary.registered_models += 1;
-                summary.model_versions += versions.len();
-            }
-            Err(e) => summary.skip(format!("registered model {name}"), db, e.to_string()),
-        }
+        let model = crate::ModelData {
+            name,
+            creation_time: created,
+            last_updated_time: updated,
+            description,
+            tags,
+            versions,
+            aliases,
+        };
+        crate::write_registered_model(store, &model, summary, db)?;
     }
     Ok(())
 }
