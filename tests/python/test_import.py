@@ -44,6 +44,12 @@ def snapshot(client):
                 tuple(sorted(o.model_id for o in (r.outputs.model_outputs if r.outputs else []))),
             )
             facts[f"artifacts {i.run_id}"] = sorted((f.path, f.is_dir, f.file_size) for f in client.list_artifacts(i.run_id))
+        for lm in client.search_logged_models(experiment_ids=[e.experiment_id]):
+            facts[f"logged model {lm.model_id}"] = (
+                lm.name, str(lm.status), lm.source_run_id, lm.experiment_id, tuple(sorted(lm.params.items())),
+                tuple(sorted((k, v) for k, v in lm.tags.items())),
+                tuple(sorted((m.key, m.step, m.value, m.run_id) for m in (lm.metrics or []))),
+            )
     for m in client.search_registered_models():
         # Versions are strings over REST and ints from a local store: compare them as strings.
         facts[f"model {m.name}"] = (m.description, tuple(sorted(m.tags.items())), tuple(sorted((a, str(v)) for a, v in m.aliases.items())))

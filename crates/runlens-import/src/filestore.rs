@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use runlens_store::experiments::{self, ImportedExperiment};
 use runlens_store::import_state;
-use runlens_store::logged_models::{self, ImportedLoggedModel};
+use runlens_store::logged_models::ImportedLoggedModel;
 use runlens_store::registry::ModelVersion;
 use runlens_store::runs::ImportedRun;
 use runlens_store::{
@@ -653,19 +653,8 @@ fn import_logged_model(
         source_run_id: get_str(&meta, "source_run_id"),
         artifact_dir,
     };
-    store.write(|tx| {
-        logged_models::upsert_imported(tx, &model)?;
-        for p in &params {
-            logged_models::log_param(tx, &model_id, &p.key, &p.value)?;
-        }
-        for t in &tags {
-            logged_models::set_tag(tx, &model_id, &t.key, &t.value)?;
-        }
-        for (m, run) in &points {
-            logged_models::log_metric(tx, &model_id, run.as_deref().unwrap_or(""), m)?;
-        }
-        Ok(())
-    })?;
+    let points: Vec<(Metric, String)> = points.into_iter().map(|(m, run)| (m, run.unwrap_or_default())).collect();
+    crate::write_logged_model(store, &model, &params, &tags, &points)?;
     summary.logged_models += 1;
     Ok(())
 }

@@ -269,6 +269,33 @@ pub(crate) fn write_run(store: &Store, data: &RunData) -> Result<usize, Error> {
     })?)
 }
 
+/// Writes a logged model with its params, tags and metrics (each with the run that logged
+/// it) in one transaction.
+pub(crate) fn write_logged_model(
+    store: &Store,
+    model: &runlens_store::logged_models::ImportedLoggedModel,
+    params: &[runlens_store::KeyValue],
+    tags: &[runlens_store::KeyValue],
+    points: &[(runlens_store::Metric, String)],
+) -> Result<(), Error> {
+    use runlens_store::logged_models;
+    let id = &model.model_id;
+    store.write(|tx| {
+        logged_models::upsert_imported(tx, model)?;
+        for p in params {
+            logged_models::log_param(tx, id, &p.key, &p.value)?;
+        }
+        for t in tags {
+            logged_models::set_tag(tx, id, &t.key, &t.value)?;
+        }
+        for (m, run) in points {
+            logged_models::log_metric(tx, id, run, m)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// A registered model with everything it brings, written by [`write_registered_model`].
 pub(crate) struct ModelData {
     pub name: String,

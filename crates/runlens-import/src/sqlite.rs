@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use runlens_store::experiments::{self, ImportedExperiment};
-use runlens_store::logged_models::{self, ImportedLoggedModel};
+use runlens_store::logged_models::ImportedLoggedModel;
 use runlens_store::registry::ModelVersion;
 use runlens_store::runs::ImportedRun;
 use runlens_store::{Dataset, DatasetInput, KeyValue, Lifecycle, Metric, ModelOutput, RunInfo, Store};
@@ -353,19 +353,7 @@ fn import_logged_models(
             source_run_id,
             artifact_dir,
         };
-        store.write(|tx| {
-            logged_models::upsert_imported(tx, &model)?;
-            for p in &params {
-                logged_models::log_param(tx, &model_id, &p.key, &p.value)?;
-            }
-            for t in &tags {
-                logged_models::set_tag(tx, &model_id, &t.key, &t.value)?;
-            }
-            for (m, run) in &points {
-                logged_models::log_metric(tx, &model_id, run, m)?;
-            }
-            Ok(())
-        })?;
+        crate::write_logged_model(store, &model, &params, &tags, &points)?;
         summary.logged_models += 1;
     }
     Ok(())
