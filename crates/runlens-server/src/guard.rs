@@ -41,9 +41,7 @@ fn is_allowed_host(host: &str, config: &Config) -> bool {
 }
 
 fn refuse(status: StatusCode, code: ErrorCode, message: String) -> Response {
-    let mut resp = (status, axum::Json(ApiError::new(code, message))).into_response();
-    *resp.status_mut() = status;
-    resp
+    (status, axum::Json(ApiError::new(code, message))).into_response()
 }
 
 fn is_simple_content_type(headers: &HeaderMap) -> bool {

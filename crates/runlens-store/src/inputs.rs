@@ -2,8 +2,8 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::model::{Dataset, DatasetInput, KeyValue, ModelOutput};
-use crate::{Read, Result, Write};
+use crate::model::{DatasetInput, ModelOutput};
+use crate::{Result, Write};
 
 /// Records that a run used a dataset (creating the dataset in the experiment if new) with
 /// the input's tags. Logging the same input again replaces its tags.
@@ -60,51 +60,4 @@ pub fn log_model_output(tx: &Write<'_>, run: i64, output: &ModelOutput) -> Resul
     )?
     .execute(params![run, output.model_id, output.step])?;
     Ok(())
-}
-
-/// The datasets a run used, with their input tags.
-pub fn dataset_inputs(conn: &Read, run: i64) -> Result<Vec<DatasetInput>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-         FROM run_inputs i JOIN datasets d ON d.id = i.dataset WHERE i.run = ?1 ORDER BY d.id",
-    )?;
-    let rows = stmt.query_map(params![run], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            Dataset {
-                name: r.get(1)?,
-                digest: r.get(2)?,
-                source_type: r.get(3)?,
-                source: r.get(4)?,
-                schema: r.get(5)?,
-                profile: r.get(6)?,
-            },
-        ))
-    })?;
-    let datasets: Vec<(i64, Dataset)> = rows.collect::<rusqlite::Result<_>>()?;
-    let mut tag_stmt =
-        conn.prepare_cached("SELECT key, value FROM input_tags WHERE run = ?1 AND dataset = ?2 ORDER BY key")?;
-    let mut out = Vec::with_capacity(datasets.len());
-    for (id, dataset) in datasets {
-        let tags = tag_stmt
-            .query_map(params![run, id], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        out.push(DatasetInput { tags, dataset });
-    }
-    Ok(out)
-}
-
-/// The logged models a run used.
-pub fn model_inputs(conn: &Read, run: i64) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT model_id FROM run_model_inputs WHERE run = ?1 ORDER BY model_id")?;
-    let rows = stmt.query_map(params![run], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The logged models a run produced.
-pub fn model_outputs(conn: &Read, run: i64) -> Result<Vec<ModelOutput>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT model_id, step FROM run_outputs WHERE run = ?1 ORDER BY step, model_id")?;
-    let rows = stmt.query_map(params![run], |r| Ok(ModelOutput { model_id: r.get(0)?, step: r.get(1)? }))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -2,8 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::model::KeyValue;
-use crate::{keys, Error, Read, Result, Write};
+use crate::{keys, Error, Result, Write};
 
 /// Logs a param. Logging the same value again is a no-op; a different value is
 /// [`Error::Invalid`], with MLflow's message.
@@ -24,15 +23,6 @@ pub fn log(tx: &Write<'_>, run: i64, run_id: &str, key: &str, value: &str) -> Re
             Ok(())
         }
     }
-}
-
-/// All params of a run, in key order.
-pub fn list(conn: &Read, run: i64) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT k.name, p.value FROM params p JOIN keys k ON k.id = p.key WHERE p.run = ?1 ORDER BY k.name",
-    )?;
-    let rows = stmt.query_map(params![run], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Sets a param to the value a source store holds (imports: the source is the truth).

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::model::{KeyValue, Lifecycle, Run, RunInfo, RunStatus};
-use crate::{experiments, inputs, metrics, params as run_params, tags, Error, Read, Result, Write};
+use crate::{experiments, tags, Error, Read, Result, Write};
 
 /// What is needed to create a run.
 #[derive(Debug, Clone)]
@@ -156,22 +156,8 @@ pub fn info(conn: &Read, run_id: &str) -> Result<RunInfo> {
 
 /// A whole run: attributes, latest metrics, params, tags, inputs, outputs.
 pub fn get(conn: &Read, run_id: &str) -> Result<Run> {
-    let info = info(conn, run_id)?;
     let handle = handle(conn, run_id)?;
-    load(conn, handle, info)
-}
-
-/// Completes a [`RunInfo`] into a [`Run`].
-pub(crate) fn load(conn: &Read, handle: i64, info: RunInfo) -> Result<Run> {
-    Ok(Run {
-        info,
-        metrics: metrics::latest(conn, handle)?.into_iter().map(|s| s.latest).collect(),
-        params: run_params::list(conn, handle)?,
-        tags: tags::list(conn, handle)?,
-        dataset_inputs: inputs::dataset_inputs(conn, handle)?,
-        model_inputs: inputs::model_inputs(conn, handle)?,
-        model_outputs: inputs::model_outputs(conn, handle)?,
-    })
+    load_many(conn, &[handle])?.pop().ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))
 }
 
 /// What `runs/update` may change.

@@ -2,8 +2,7 @@
 
 use rusqlite::params;
 
-use crate::model::KeyValue;
-use crate::{runs, Error, Read, Result, Write};
+use crate::{runs, Error, Result, Write};
 
 /// Sets (or replaces) a run tag. Setting `mlflow.runName` renames the run, as in MLflow.
 pub fn set(tx: &Write<'_>, run: i64, key: &str, value: &str) -> Result<()> {
@@ -25,11 +24,4 @@ pub fn delete(tx: &Write<'_>, run: i64, run_id: &str, key: &str) -> Result<()> {
         return Err(Error::NotFound(format!("No tag with name: {key} in run with id {run_id}")));
     }
     Ok(())
-}
-
-/// All tags of a run, in key order.
-pub fn list(conn: &Read, run: i64) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM tags WHERE run = ?1 ORDER BY key")?;
-    let rows = stmt.query_map(params![run], |r| Ok(KeyValue::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
