@@ -29,6 +29,45 @@ export interface Backend {
   pickPath(file: boolean): Promise<string | null>;
   /** Calls `cb` with paths dropped on the window (desktop). */
   onPathsDropped(cb: (paths: string[]) => void): Promise<() => void>;
+  /**
+   * A URL the webview can load directly in `<img>`, `<video>`, `<audio>` or a sandboxed
+   * `<iframe>`. With `preview`, the server answers inline under a `sandbox` CSP (an opaque
+   * origin: scripts in the file cannot reach the app), for HTML and PDF frames.
+   */
+  artifactUrl(runId: string, path: string, preview?: boolean): Promise<string>;
+  /** Reads bytes `[start, end)` of a run's artifact (from 0, up to 16 MiB), with the file's size. */
+  readArtifact(runId: string, path: string, start?: number, end?: number): Promise<ArtifactBytes>;
+  /** Opens the system's file manager at the artifact (desktop only). */
+  showInFolder(runId: string, path: string): Promise<void>;
+  /** Saves text to a file: a save dialog on the desktop, a download in a browser. */
+  saveText(suggestedName: string, text: string, mime: string): Promise<void>;
+}
+
+export interface ArtifactBytes {
+  bytes: Uint8Array;
+  /** The whole file's size in bytes. */
+  size: number;
+}
+
+/** The most `readArtifact` returns at once; previews page through bigger files. */
+export const MAX_READ = 16 * 1024 * 1024;
+
+/** Starts a browser download of `text` (used by the HTTP backend). */
+export function downloadText(name: string, text: string, mime: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function artifactQuery(runId: string, path: string, preview?: boolean): string {
+  const q = new URLSearchParams({ run_uuid: runId, path });
+  if (preview) q.set('preview', '1');
+  return `/get-artifact?${q.toString()}`;
 }
 
 export interface SkippedItem {

@@ -1,5 +1,5 @@
-import type { Backend, ImportProgress, ImportResult } from './backend';
-import { toApiError } from './backend';
+import type { ArtifactBytes, Backend, ImportProgress, ImportResult } from './backend';
+import { MAX_READ, artifactQuery, downloadText, toApiError } from './backend';
 import { ApiError } from './types';
 
 /** Talks to `runlens serve` (or the desktop app's server) over `/-/call/<op>`. */
@@ -40,5 +40,38 @@ export class HttpBackend implements Backend {
 
   async onPathsDropped(_cb: (paths: string[]) => void): Promise<() => void> {
     return () => {};
+  }
+
+  async artifactUrl(runId: string, path: string, preview?: boolean): Promise<string> {
+    return `${this.base}${artifactQuery(runId, path, preview)}`;
+  }
+
+  async readArtifact(runId: string, path: string, start = 0, end?: number): Promise<ArtifactBytes> {
+    const last = Math.min(end ?? start + MAX_READ, start + MAX_READ) - 1;
+    let resp: Response;
+    try {
+      resp = await fetch(`${this.base}${artifactQuery(runId, path)}`, { headers: { Range: `bytes=${start}-${last}` } });
+    } catch (e) {
+      throw new ApiError('TEMPORARILY_UNAVAILABLE', `Runlens is not reachable: ${(e as Error).message}`);
+    }
+    if (resp.status === 416) return { bytes: new Uint8Array(), size: start };
+    if (!resp.ok) {
+      const body = await resp.json().catch(() => null);
+      throw toApiError(body ?? { error_code: 'INTERNAL_ERROR', message: `HTTP ${resp.status}` });
+    }
+    const bytes = new Uint8Array(await resp.arrayBuffer());
+    const range = resp.headers.get('Content-Range');
+    const size = range ? Number(range.split('/')[1]) : bytes.length;
+    // A server that ignored the Range header sent the whole file: keep only what was asked.
+    if (resp.status === 200 && (start > 0 || bytes.length > last + 1)) return { bytes: bytes.slice(start, last + 1), size };
+    return { bytes, size };
+  }
+
+  async showInFolder(_runId: string, _path: string): Promise<void> {
+    throw new ApiError('INVALID_STATE', 'Show in folder is available in the desktop app');
+  }
+
+  async saveText(suggestedName: string, text: string, mime: string): Promise<void> {
+    downloadText(suggestedName, text, mime);
   }
 }

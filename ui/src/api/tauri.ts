@@ -1,7 +1,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { Backend, ImportProgress, ImportResult } from './backend';
-import { toApiError } from './backend';
+import type { ArtifactBytes, Backend, ImportProgress, ImportResult } from './backend';
+import { MAX_READ, artifactQuery, toApiError } from './backend';
 
 /** Talks to the desktop app's Rust side through one Tauri command, `call`. */
 export class TauriBackend implements Backend {
@@ -44,5 +44,43 @@ export class TauriBackend implements Backend {
 
   async onPathsDropped(cb: (paths: string[]) => void): Promise<() => void> {
     return listen<string[]>('paths-dropped', (e) => cb(e.payload));
+  }
+
+  private uri: Promise<string | null> | null = null;
+
+  async artifactUrl(runId: string, path: string, preview?: boolean): Promise<string> {
+    // Media and frames load from the app's own tracking server on loopback.
+    this.uri ??= this.trackingUri();
+    const base = (await this.uri) ?? '';
+    return `${base}${artifactQuery(runId, path, preview)}`;
+  }
+
+  async readArtifact(runId: string, path: string, start = 0, end?: number): Promise<ArtifactBytes> {
+    const stop = Math.min(end ?? start + MAX_READ, start + MAX_READ);
+    try {
+      // The answer is raw bytes: the file's size as 8 little-endian bytes, then the data.
+      const buf = await invoke<ArrayBuffer>('read_artifact', { runId, path, start, end: stop });
+      const view = new DataView(buf);
+      const size = Number(view.getBigUint64(0, true));
+      return { bytes: new Uint8Array(buf, 8), size };
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  async showInFolder(runId: string, path: string): Promise<void> {
+    try {
+      await invoke('show_in_folder', { runId, path });
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  async saveText(suggestedName: string, text: string, _mime: string): Promise<void> {
+    try {
+      await invoke('save_text', { suggestedName, text });
+    } catch (e) {
+      throw toApiError(e);
+    }
   }
 }

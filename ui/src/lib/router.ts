@@ -1,27 +1,66 @@
-// Hash routes, the same as MLflow's so the links its client prints open here.
+// Hash routes, the same as MLflow's so the links its client prints open here:
+//   #/experiments/E, #/experiments/E/runs            an experiment's runs
+//   #/compare-experiments/s?experiments=["1","2"]    runs of several experiments together
+//   #/experiments/E/runs/R                           a run
+//   #/experiments/E/runs/R/artifacts/<path>          a run's artifact (segments percent-encoded)
+//   #/compare-runs?runs=[...]&experiments=[...]      selected runs side by side
+//   #/import                                         import from MLflow
 
 export type Route =
   | { kind: 'home' }
   | { kind: 'import' }
-  | { kind: 'experiment'; experimentId: string }
-  | { kind: 'run'; experimentId: string; runId: string }
+  | { kind: 'experiment'; experimentIds: string[]; experimentId: string }
+  | { kind: 'run'; experimentId: string; runId: string; artifactPath: string | null }
+  | { kind: 'compare-runs'; runIds: string[]; experimentIds: string[] }
   | { kind: 'not-found'; path: string };
 
+function decode(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
+/** A JSON list of strings from a query value (`["a","b"]`); anything else gives []. */
+function jsonList(v: string | null): string[] {
+  if (!v) return [];
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return v.split(',').filter((s) => s.length > 0);
+  }
+}
+
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '').split('?')[0];
-  const parts = path.split('/').filter((p) => p.length > 0).map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
+  const raw = hash.replace(/^#/, '');
+  const q = raw.indexOf('?');
+  const path = q >= 0 ? raw.slice(0, q) : raw;
+  const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
+  const rawParts = path.split('/').filter((p) => p.length > 0);
+  const parts = rawParts.map(decode);
   if (parts.length === 0) return { kind: 'home' };
   if (parts.length === 1 && parts[0] === 'import') return { kind: 'import' };
+  if (parts[0] === 'compare-runs') {
+    return { kind: 'compare-runs', runIds: jsonList(query.get('runs')), experimentIds: jsonList(query.get('experiments')) };
+  }
+  if (parts[0] === 'compare-experiments') {
+    const ids = jsonList(query.get('experiments'));
+    if (ids.length > 0) return { kind: 'experiment', experimentIds: ids, experimentId: ids[0] };
+  }
   if (parts[0] === 'experiments' && parts.length >= 2) {
     const experimentId = parts[1];
-    if (parts.length === 2 || (parts.length === 3 && parts[2] === 'runs')) return { kind: 'experiment', experimentId };
-    if (parts[2] === 'runs' && parts.length >= 4) return { kind: 'run', experimentId, runId: parts[3] };
+    if (parts.length === 2 || (parts.length === 3 && parts[2] === 'runs')) {
+      return { kind: 'experiment', experimentIds: [experimentId], experimentId };
+    }
+    if (parts[2] === 'runs' && parts.length >= 4) {
+      const runId = parts[3];
+      if (parts.length === 4) return { kind: 'run', experimentId, runId, artifactPath: null };
+      if (parts[4] === 'artifacts') {
+        return { kind: 'run', experimentId, runId, artifactPath: parts.slice(5).join('/') };
+      }
+    }
   }
   return { kind: 'not-found', path };
 }
@@ -30,6 +69,21 @@ export function experimentHref(id: string): string {
   return `#/experiments/${encodeURIComponent(id)}`;
 }
 
+export function experimentsHref(ids: string[]): string {
+  if (ids.length === 1) return experimentHref(ids[0]);
+  return `#/compare-experiments/s?experiments=${encodeURIComponent(JSON.stringify(ids))}`;
+}
+
 export function runHref(experimentId: string, runId: string): string {
   return `#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A run's artifact page; each path segment is percent-encoded on its own. */
+export function artifactHref(experimentId: string, runId: string, path: string): string {
+  const segments = path.split('/').filter((s) => s.length > 0).map(encodeURIComponent);
+  return `${runHref(experimentId, runId)}/artifacts${segments.length ? '/' + segments.join('/') : ''}`;
+}
+
+export function compareHref(runIds: string[], experimentIds: string[]): string {
+  return `#/compare-runs?runs=${encodeURIComponent(JSON.stringify(runIds))}&experiments=${encodeURIComponent(JSON.stringify(experimentIds))}`;
 }
