@@ -83,6 +83,61 @@ async fn call(
         .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the operation failed unexpectedly: {e}")))?
 }
 
+/// Bytes `[start, end)` of a run's artifact for the previews, as raw bytes: the file's size
+/// (8 bytes, little-endian), then the data. At most 16 MiB per call.
+#[tauri::command]
+async fn read_artifact(
+    state: State<'_, AppState>,
+    run_id: String,
+    path: String,
+    start: u64,
+    end: u64,
+) -> Result<tauri::ipc::Response, ApiError> {
+    let store = state.store.clone();
+    let (bytes, size) = tauri::async_runtime::spawn_blocking(move || {
+        runlens_api::artifacts::read_run_artifact(&store, &run_id, &path, start, end)
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("reading the artifact failed unexpectedly: {e}")))??;
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&bytes);
+    Ok(tauri::ipc::Response::new(out))
+}
+
+/// Opens the system's file manager at a run's artifact.
+#[tauri::command]
+async fn show_in_folder(state: State<'_, AppState>, run_id: String, path: String) -> Result<(), ApiError> {
+    let store = state.store.clone();
+    let file =
+        tauri::async_runtime::spawn_blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path))
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
+    let spawned = if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg("-R").arg(&file).spawn()
+    } else if cfg!(target_os = "windows") {
+        std::process::Command::new("explorer").arg(format!("/select,{}", file.display())).spawn()
+    } else {
+        let dir =
+            if file.is_dir() { file.clone() } else { file.parent().map(|p| p.to_path_buf()).unwrap_or(file.clone()) };
+        std::process::Command::new("xdg-open").arg(dir).spawn()
+    };
+    spawned
+        .map(|_| ())
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot open the file manager: {e}")))
+}
+
+/// Asks where to save, then writes `text` there (CSV exports). Cancelling saves nothing.
+#[tauri::command]
+async fn save_text(suggested_name: String, text: String) -> Result<bool, ApiError> {
+    let Some(target) = rfd::AsyncFileDialog::new().set_file_name(&suggested_name).save_file().await else {
+        return Ok(false);
+    };
+    std::fs::write(target.path(), text)
+        .map(|_| true)
+        .map_err(|e| ApiError::invalid(format!("cannot write {}: {e}", target.path().display())))
+}
+
 /// The URI a Python script should pass to `mlflow.set_tracking_uri`, if the server is up.
 #[tauri::command]
 fn tracking_uri(state: State<'_, AppState>) -> Option<String> {
@@ -132,7 +187,16 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(AppState { store, tracking_uri: uri, cancel_import: Arc::new(AtomicBool::new(false)) })
-        .invoke_handler(tauri::generate_handler![call, tracking_uri, import_folder, cancel_import, pick_path])
+        .invoke_handler(tauri::generate_handler![
+            call,
+            tracking_uri,
+            import_folder,
+            cancel_import,
+            pick_path,
+            read_artifact,
+            show_in_folder,
+            save_text
+        ])
         .on_window_event(|window, event| {
             // A folder or .db dropped on the window goes to the UI, which imports it.
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {

@@ -172,6 +172,28 @@ pub fn run_artifact_file(store: &Store, run_id: &str, path: &str) -> ApiResult<P
     locate(store, &format!("{root}/{}", path.trim_start_matches('/')))
 }
 
+/// The most [`read_run_artifact`] returns at once.
+pub const MAX_READ: u64 = 16 * 1024 * 1024;
+
+/// Bytes `[start, end)` of a run's artifact (at most [`MAX_READ`]) and the file's size: how
+/// the desktop window's previews page through files without reading them whole.
+pub fn read_run_artifact(store: &Store, run_id: &str, path: &str, start: u64, end: u64) -> ApiResult<(Vec<u8>, u64)> {
+    use std::io::{Read as _, Seek, SeekFrom};
+    let file = run_artifact_file(store, run_id, path)?;
+    let meta = std::fs::metadata(&file).map_err(|_| ApiError::not_found("No artifact at this path"))?;
+    if !meta.is_file() {
+        return Err(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
+    }
+    let size = meta.len();
+    let start = start.min(size);
+    let end = end.min(size).min(start.saturating_add(MAX_READ)).max(start);
+    let mut f = std::fs::File::open(&file).map_err(|e| ApiError::invalid(format!("opening the artifact: {e}")))?;
+    f.seek(SeekFrom::Start(start)).map_err(|e| ApiError::invalid(format!("reading the artifact: {e}")))?;
+    let mut bytes = Vec::with_capacity((end - start) as usize);
+    f.take(end - start).read_to_end(&mut bytes).map_err(|e| ApiError::invalid(format!("reading the artifact: {e}")))?;
+    Ok((bytes, size))
+}
+
 /// The proxy path of a `mlflow-artifacts:/…` URI.
 fn proxy_path(uri: &str) -> Option<&str> {
     uri.strip_prefix("mlflow-artifacts:").map(|p| p.trim_start_matches('/'))

@@ -10,6 +10,7 @@
 
 pub mod artifacts;
 pub mod error;
+pub mod explorer;
 pub mod imports;
 pub mod logged_models;
 pub mod paging;
@@ -181,6 +182,10 @@ ops! {
     // Runlens's own: the UI's run search (with OR and parentheses) and the registry history.
     "runlens/runs/search" [Post] => tracking::search_runs_extended,
     "runlens/registered-models/history" [Get] => registry::registry_history,
+    "runlens/runs/table" [Post] => explorer::runs_table,
+    "runlens/runs/table-csv" [Post] => explorer::runs_table_csv,
+    "runlens/runs/keys" [Post] => explorer::run_keys,
+    "runlens/experiments/summary" [Get, Post] => explorer::experiments_summary,
     "runlens/import" [Post] => imports::import,
     "runlens/watched/list" [Get] => imports::watched_list,
     "runlens/watched/add" [Post] => imports::watched_add,

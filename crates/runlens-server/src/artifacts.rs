@@ -17,6 +17,10 @@ use crate::{error_response, AppState};
 /// What artifact responses may do in a browser: nothing. They are downloads, never pages
 /// of this origin, so a scripted SVG or HTML artifact cannot run here.
 const ARTIFACT_CSP: &str = "default-src 'none'; sandbox";
+/// The CSP of a file previewed inline in the UI's frame (`/get-artifact?…&preview=1`): an
+/// opaque origin (`sandbox` without `allow-same-origin`), so a script in an HTML artifact
+/// can draw its own page but reach neither the app, its storage, nor the network.
+const PREVIEW_CSP: &str = "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; media-src data: blob:; font-src data:; frame-ancestors 'self' tauri://localhost http://tauri.localhost";
 
 /// `GET|PUT|DELETE /api/2.0/mlflow-artifacts/artifacts/<path>`.
 pub async fn proxy(State(state): State<AppState>, Path(path): Path<String>, req: Request) -> Response {
@@ -52,8 +56,10 @@ pub async fn run_artifact(
 ) -> Response {
     let run_id = q.get("run_id").or(q.get("run_uuid")).cloned().unwrap_or_default();
     let path = q.get("path").cloned().unwrap_or_default();
+    let preview = q.get("preview").is_some_and(|v| v == "1" || v == "true");
     let store = state.store.clone();
     match blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path)).await {
+        Ok(file) if preview => download_as(file, req, true).await,
         Ok(file) => download(file, req).await,
         Err(e) => error_response(e),
     }
@@ -95,6 +101,11 @@ fn content_disposition(name: &str) -> HeaderValue {
 /// Streams a regular file (ranges and conditional requests included). Folders, named pipes
 /// and devices are refused without being opened.
 async fn download(file: PathBuf, req: Request) -> Response {
+    download_as(file, req, false).await
+}
+
+/// Like [`download`]; with `preview`, inline under [`PREVIEW_CSP`] for the UI's sandboxed frame.
+async fn download_as(file: PathBuf, req: Request, preview: bool) -> Response {
     let meta = match tokio::fs::metadata(&file).await {
         Ok(m) => m,
         Err(_) => return error_response(ApiError::not_found("No artifact at this path")),
@@ -110,8 +121,13 @@ async fn download(file: PathBuf, req: Request) -> Response {
         }
     };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ARTIFACT_CSP));
+    if preview {
+        h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_CSP));
+    } else {
+        h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ARTIFACT_CSP));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
 }

@@ -1,7 +1,8 @@
 //! Opening the database, the PRAGMAs, and the one-writer / many-readers discipline.
 
+use std::any::Any;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -20,7 +21,20 @@ pub struct Store {
     db_path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// A connection that only asks `PRAGMA data_version`, which changes whenever any other
+    /// connection (this process's writer or another process) commits.
+    watcher: Mutex<Connection>,
+    /// Derived results (a sorted view of 100k runs, the key lists) valid for one data version.
+    cache: Mutex<Vec<CacheEntry>>,
 }
+
+struct CacheEntry {
+    key: String,
+    version: i64,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+const CACHE_ENTRIES: usize = 16;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,11 +71,14 @@ impl Store {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
         schema::migrate(&mut writer, &db_path.display().to_string())?;
+        let watcher = Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         Ok(Store {
             data_dir: data_dir.to_path_buf(),
             db_path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            watcher: Mutex::new(watcher),
+            cache: Mutex::new(Vec::new()),
         })
     }
 
@@ -109,5 +126,37 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A number that changes whenever anything commits to the database, from this process
+    /// or another one (SQLite's `PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        let conn = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// `compute`'s answer for `key`, computed once per data version: a second call with the
+    /// same key and no commit in between returns the same value without reading again.
+    pub fn cached<T: Any + Send + Sync>(&self, key: &str, compute: impl FnOnce(&Read) -> Result<T>) -> Result<Arc<T>> {
+        let version = self.data_version()?;
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = cache.iter().position(|e| e.key == key && e.version == version) {
+                let entry = cache.remove(i);
+                let value = entry.value.clone();
+                cache.push(entry);
+                if let Ok(v) = value.downcast::<T>() {
+                    return Ok(v);
+                }
+            }
+        }
+        let value = Arc::new(self.read(compute)?);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|e| e.key != key && e.version == version);
+        if cache.len() >= CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push(CacheEntry { key: key.to_string(), version, value: value.clone() });
+        Ok(value)
     }
 }

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod runs;
 pub mod schema;
 pub mod search;
+pub mod table;
 pub mod tags;
 
 pub use db::{Read, Store, Write};

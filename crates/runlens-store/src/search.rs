@@ -43,7 +43,7 @@ fn run_entity(entity: &str) -> Result<RunEntity, FilterError> {
 }
 
 /// A run attribute: its column and whether it is numeric.
-fn run_attribute(key: &str) -> Result<(&'static str, bool), FilterError> {
+pub(crate) fn run_attribute(key: &str) -> Result<(&'static str, bool), FilterError> {
     Ok(match key {
         "run_id" => ("r.run_uuid", false),
         "run_name" | "Run name" | "run name" | "Run Name" => ("r.name", false),
@@ -62,16 +62,16 @@ fn run_attribute(key: &str) -> Result<(&'static str, bool), FilterError> {
 
 /// SQL text plus its bound values, built up clause by clause.
 #[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<SqlValue>,
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) args: Vec<SqlValue>,
 }
 
 impl Sql {
-    fn push(&mut self, s: &str) {
+    pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }
-    fn arg(&mut self, v: impl Into<SqlValue>) {
+    pub(crate) fn arg(&mut self, v: impl Into<SqlValue>) {
         self.text.push('?');
         self.args.push(v.into());
     }
@@ -127,7 +127,7 @@ fn require_string(c: &Comparison, what: &str) -> Result<(), FilterError> {
     }
 }
 
-fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
+pub(crate) fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     let entity = run_entity(&c.ident.entity)?;
     let key = &c.ident.key;
     match entity {
@@ -265,7 +265,7 @@ fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<()> {
     Ok(())
 }
 
-fn compile(
+pub(crate) fn compile(
     conn: &Read,
     e: &Expr,
     sql: &mut Sql,

@@ -1,0 +1,608 @@
+//! The explorer's run table. SQLite filters and sorts every matching run of the chosen
+//! experiments once ([`matched`]; the caller caches it per data version), then the view is
+//! arranged in memory (pinned runs first, hidden runs out, nested runs as a tree, or groups
+//! with aggregates) and only the visible page's cells are read ([`cells`]).
+//!
+//! Column ids are the filter's: `attributes.start_time`, `params.lr`, `tags.team`,
+//! `metrics.loss` (latest value), `metrics.loss@min`, `metrics.loss@max`.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::types::Value as SqlValue;
+
+use crate::filter::{Expr, FilterError};
+use crate::model::{decode_value, RunInfo, ViewType};
+use crate::runs::{info_from_row, INFO_COLUMNS};
+use crate::search::{compile, run_clause, Sql};
+use crate::{keys, Read, Result};
+
+/// The tag MLflow uses for nesting.
+pub const PARENT_TAG: &str = "mlflow.parentRunId";
+
+/// Which value of a metric's history a column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Agg {
+    /// MLflow's latest value (highest step, then timestamp).
+    Latest,
+    /// The smallest value logged (NaN ignored).
+    Min,
+    /// The largest value logged (NaN ignored).
+    Max,
+}
+
+/// One column of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Column {
+    /// A run attribute (`run_id`, `run_name`, `status`, `user_id`, `start_time`, `end_time`,
+    /// `duration`, `experiment_id`).
+    Attribute(&'static str),
+    /// A param.
+    Param(String),
+    /// A tag.
+    Tag(String),
+    /// A metric, with the value of its history shown.
+    Metric(String, Agg),
+}
+
+const ATTRIBUTES: &[(&str, &str)] = &[
+    ("run_id", "r.run_uuid"),
+    ("run_name", "r.name"),
+    ("status", "r.status"),
+    ("user_id", "r.user_id"),
+    ("start_time", "r.start_time"),
+    ("end_time", "r.end_time"),
+    ("duration", "(r.end_time - r.start_time)"),
+    ("experiment_id", "r.experiment_id"),
+];
+
+impl Column {
+    /// Parses a column id such as `metrics.loss@min`.
+    pub fn parse(id: &str) -> Result<Column, FilterError> {
+        let bad =
+            || FilterError(format!("Invalid column '{id}': expected attributes.*, params.*, tags.* or metrics.*"));
+        let (entity, key) = id.split_once('.').ok_or_else(bad)?;
+        if key.is_empty() {
+            return Err(bad());
+        }
+        Ok(match entity {
+            "attributes" | "attribute" | "attr" => {
+                let name = ATTRIBUTES.iter().find(|(n, _)| *n == key).map(|(n, _)| *n).ok_or_else(|| {
+                    FilterError(format!(
+                        "Invalid attribute column '{key}'. Valid attributes are {}",
+                        ATTRIBUTES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    ))
+                })?;
+                Column::Attribute(name)
+            }
+            "params" | "param" => Column::Param(key.to_string()),
+            "tags" | "tag" => Column::Tag(key.to_string()),
+            "metrics" | "metric" => match key.rsplit_once('@') {
+                Some((k, "min")) if !k.is_empty() => Column::Metric(k.to_string(), Agg::Min),
+                Some((k, "max")) if !k.is_empty() => Column::Metric(k.to_string(), Agg::Max),
+                Some((k, "latest")) if !k.is_empty() => Column::Metric(k.to_string(), Agg::Latest),
+                _ => Column::Metric(key.to_string(), Agg::Latest),
+            },
+            _ => return Err(bad()),
+        })
+    }
+
+    /// The column's id, as [`Column::parse`] reads it.
+    pub fn id(&self) -> String {
+        match self {
+            Column::Attribute(a) => format!("attributes.{a}"),
+            Column::Param(k) => format!("params.{k}"),
+            Column::Tag(k) => format!("tags.{k}"),
+            Column::Metric(k, Agg::Latest) => format!("metrics.{k}"),
+            Column::Metric(k, Agg::Min) => format!("metrics.{k}@min"),
+            Column::Metric(k, Agg::Max) => format!("metrics.{k}@max"),
+        }
+    }
+
+    fn attribute_sql(name: &str) -> &'static str {
+        ATTRIBUTES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).unwrap_or("r.run_uuid")
+    }
+}
+
+/// A sort key of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Sort {
+    /// The column.
+    pub column: Column,
+    /// Ascending (smallest first) or descending.
+    pub ascending: bool,
+}
+
+/// What runs the table shows, in what order.
+#[derive(Debug, Clone, Default)]
+pub struct ViewQuery {
+    /// The experiments (one or several).
+    pub experiment_ids: Vec<i64>,
+    /// The parsed filter.
+    pub filter: Option<Expr>,
+    /// Sort keys, most significant first; the start time (newest first) breaks ties.
+    pub sort: Vec<Sort>,
+    /// Active or deleted runs.
+    pub view: ViewType,
+}
+
+/// Every matching run, in order, with its parent run id (from the `mlflow.parentRunId` tag).
+#[derive(Debug, Clone, Default)]
+pub struct Matched {
+    /// Integer run handles.
+    pub handles: Vec<i64>,
+    /// Run ids.
+    pub run_ids: Vec<String>,
+    /// Parent run ids.
+    pub parents: Vec<Option<String>>,
+}
+
+/// Filters and sorts in SQLite; returns every matching run in order.
+pub fn matched(conn: &Read, q: &ViewQuery) -> Result<Matched> {
+    let mut joins = Sql::default();
+    let mut order = Vec::new();
+    let mut sorts_by_start = false;
+    for (n, s) in q.sort.iter().enumerate() {
+        let dir = if s.ascending { "ASC" } else { "DESC" };
+        match &s.column {
+            Column::Attribute(a) => {
+                let col = Column::attribute_sql(a);
+                sorts_by_start |= *a == "start_time";
+                order.push(format!("{col} IS NULL, {col} {dir}"));
+            }
+            Column::Param(k) => {
+                let id = keys::lookup(conn, k)?.unwrap_or(-1);
+                joins.push(&format!(" LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
+                // Numbers sort as numbers, text after them.
+                let numeric = format!("(o{n}.value GLOB '*[0-9]*' AND o{n}.value NOT GLOB '*[^-+0-9.eE]*')");
+                order.push(format!(
+                    "o{n}.value IS NULL, NOT {numeric}, CASE WHEN {numeric} THEN CAST(o{n}.value AS REAL) END {dir}, o{n}.value {dir}"
+                ));
+            }
+            Column::Tag(k) => {
+                joins.push(&format!(" LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "));
+                joins.arg(k.clone());
+                order.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
+            }
+            Column::Metric(k, agg) => {
+                let id = keys::lookup(conn, k)?.unwrap_or(-1);
+                joins.push(&format!(" LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
+                match agg {
+                    Agg::Latest => order.push(format!(
+                        "CASE WHEN o{n}.run IS NULL THEN 2 WHEN o{n}.kind = 1 THEN 1 ELSE 0 END, o{n}.value {dir}"
+                    )),
+                    Agg::Min => order.push(format!("o{n}.min_value IS NULL, o{n}.min_value {dir}")),
+                    Agg::Max => order.push(format!("o{n}.max_value IS NULL, o{n}.max_value {dir}")),
+                }
+            }
+        }
+    }
+    if !sorts_by_start {
+        order.push("r.start_time IS NULL, r.start_time DESC".into());
+    }
+    order.push("r.run_uuid ASC".into());
+    let mut where_ = Sql::default();
+    where_.push("r.experiment_id IN (SELECT value FROM json_each(");
+    where_.arg(format!("[{}]", q.experiment_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")));
+    where_.push(&format!(")) AND {}", q.view.sql("r.lifecycle_stage")));
+    if let Some(f) = &q.filter {
+        where_.push(" AND ");
+        compile(conn, f, &mut where_, &run_clause)?;
+    }
+    let text = format!(
+        "SELECT r.id, r.run_uuid, pt.value FROM runs r LEFT JOIN tags pt ON pt.run = r.id AND pt.key = '{PARENT_TAG}'{} WHERE {} ORDER BY {}",
+        joins.text,
+        where_.text,
+        order.join(", ")
+    );
+    let mut args: Vec<SqlValue> = joins.args;
+    args.extend(where_.args);
+    let mut out = Matched::default();
+    let mut stmt = conn.prepare(&text)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        out.handles.push(r.get(0)?);
+        out.run_ids.push(r.get(1)?);
+        out.parents.push(r.get(2)?);
+    }
+    Ok(out)
+}
+
+/// How the matched runs are laid out.
+#[derive(Debug, Clone, Default)]
+pub struct Arrange {
+    /// Runs shown first, in this order, whatever the sort.
+    pub pinned: Vec<String>,
+    /// Runs left out.
+    pub hidden: HashSet<String>,
+    /// Nested runs under their parent.
+    pub tree: bool,
+    /// Parents whose children are shown (tree mode).
+    pub expanded: HashSet<String>,
+    /// Group rows by this column's value.
+    pub group_by: Option<Column>,
+    /// Groups (by value; `None` is the group without a value) whose runs are shown.
+    pub expanded_groups: HashSet<Option<String>>,
+    /// Metric columns aggregated per group.
+    pub aggregate: Vec<Column>,
+}
+
+/// Count, min, max and mean of one column over a group (NaN and missing values left out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    /// The column.
+    pub column: Column,
+    /// Runs with a value.
+    pub count: usize,
+    /// Smallest.
+    pub min: Option<f64>,
+    /// Largest.
+    pub max: Option<f64>,
+    /// Mean.
+    pub mean: Option<f64>,
+}
+
+/// One row of the arranged view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    /// A run.
+    Run {
+        /// Its handle.
+        handle: i64,
+        /// Its id.
+        run_id: String,
+        /// Nesting depth (0 at the top).
+        depth: usize,
+        /// Matching child runs (tree mode).
+        children: usize,
+        /// Pinned to the top.
+        pinned: bool,
+    },
+    /// A group header.
+    Group {
+        /// The shared value (`None`: runs without one).
+        value: Option<String>,
+        /// Runs in the group.
+        count: usize,
+        /// Aggregates of the requested columns.
+        aggregates: Vec<Aggregate>,
+        /// Whether its runs follow.
+        expanded: bool,
+    },
+}
+
+/// The arranged view.
+#[derive(Debug, Clone, Default)]
+pub struct Arranged {
+    /// Every row, in order; the caller pages through it.
+    pub rows: Vec<Row>,
+    /// Matching runs, hidden ones excluded.
+    pub runs: usize,
+    /// Matching runs that are hidden.
+    pub hidden: usize,
+}
+
+/// Lays the matched runs out. Reads the database only for grouping.
+pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
+    let visible: Vec<usize> = (0..m.handles.len()).filter(|&i| !a.hidden.contains(&m.run_ids[i])).collect();
+    let hidden = m.handles.len() - visible.len();
+    let runs = visible.len();
+    let pinned_set: HashSet<&str> = a.pinned.iter().map(String::as_str).collect();
+    let index: HashMap<&str, usize> = visible.iter().map(|&i| (m.run_ids[i].as_str(), i)).collect();
+    let run_row = |i: usize, depth: usize, children: usize, pinned: bool| Row::Run {
+        handle: m.handles[i],
+        run_id: m.run_ids[i].clone(),
+        depth,
+        children,
+        pinned,
+    };
+    let mut rows = Vec::with_capacity(visible.len());
+    for id in &a.pinned {
+        if let Some(&i) = index.get(id.as_str()) {
+            rows.push(run_row(i, 0, 0, true));
+        }
+    }
+    let rest: Vec<usize> = visible.iter().copied().filter(|&i| !pinned_set.contains(m.run_ids[i].as_str())).collect();
+
+    if let Some(group_col) = &a.group_by {
+        let handles: Vec<i64> = rest.iter().map(|&i| m.handles[i]).collect();
+        let values = text_values(conn, &handles, group_col)?;
+        let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+        let mut slot: HashMap<Option<String>, usize> = HashMap::new();
+        for &i in &rest {
+            let v = values.get(&m.handles[i]).cloned();
+            let at = *slot.entry(v.clone()).or_insert_with(|| {
+                groups.push((v, Vec::new()));
+                groups.len() - 1
+            });
+            groups[at].1.push(i);
+        }
+        sort_groups(&mut groups);
+        let mut numbers = Vec::with_capacity(a.aggregate.len());
+        for col in &a.aggregate {
+            numbers.push(number_values(conn, &handles, col)?);
+        }
+        for (value, members) in groups {
+            let aggregates = a
+                .aggregate
+                .iter()
+                .zip(&numbers)
+                .map(|(col, vals)| aggregate(col, members.iter().filter_map(|&i| vals.get(&m.handles[i]).copied())))
+                .collect();
+            let expanded = a.expanded_groups.contains(&value);
+            rows.push(Row::Group { value, count: members.len(), aggregates, expanded });
+            if expanded {
+                rows.extend(members.into_iter().map(|i| run_row(i, 1, 0, false)));
+            }
+        }
+    } else if a.tree {
+        // A run is a child when its parent is in the view too; otherwise it is a root.
+        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut roots = Vec::new();
+        for &i in &rest {
+            match m.parents[i].as_deref() {
+                Some(p) if index.contains_key(p) && p != m.run_ids[i] => children.entry(p).or_default().push(i),
+                _ => roots.push(i),
+            }
+        }
+        // Depth-first, guarding against a cycle of parent tags.
+        let mut seen = HashSet::new();
+        let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|i| (i, 0)).collect();
+        while let Some((i, depth)) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            let id = m.run_ids[i].as_str();
+            let kids = children.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            rows.push(run_row(i, depth, kids.len(), false));
+            if a.expanded.contains(id) {
+                stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+            }
+        }
+    } else {
+        rows.extend(rest.into_iter().map(|i| run_row(i, 0, 0, false)));
+    }
+    Ok(Arranged { rows, runs, hidden })
+}
+
+fn sort_groups(groups: &mut [(Option<String>, Vec<usize>)]) {
+    let numeric = groups.iter().all(|(v, _)| v.as_deref().is_none_or(|s| s.trim().parse::<f64>().is_ok()));
+    groups.sort_by(|(a, _), (b, _)| match (a, b) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (Some(a), Some(b)) if numeric => {
+            a.trim().parse::<f64>().unwrap_or(0.0).total_cmp(&b.trim().parse::<f64>().unwrap_or(0.0))
+        }
+        (Some(a), Some(b)) => a.cmp(b),
+    });
+}
+
+fn aggregate(column: &Column, values: impl Iterator<Item = f64>) -> Aggregate {
+    let (mut count, mut sum, mut min, mut max) = (0usize, 0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| !v.is_nan()) {
+        count += 1;
+        sum += v;
+        min = min.min(v);
+        max = max.max(v);
+    }
+    Aggregate {
+        column: column.clone(),
+        count,
+        min: (count > 0).then_some(min),
+        max: (count > 0).then_some(max),
+        mean: (count > 0).then(|| sum / count as f64),
+    }
+}
+
+fn json_ids(handles: &[i64]) -> String {
+    format!("[{}]", handles.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(","))
+}
+
+/// A cell: text for attributes, params and tags; a number for metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A metric value, with the step it was logged at (latest values only).
+    Number {
+        /// The value (NaN, ±inf and −0.0 as logged).
+        value: f64,
+        /// Its step.
+        step: Option<i64>,
+    },
+}
+
+/// Values of one column for many runs (absent when the run has none).
+fn column_values(conn: &Read, handles: &[i64], column: &Column) -> Result<HashMap<i64, Cell>> {
+    let ids = json_ids(handles);
+    let mut out = HashMap::with_capacity(handles.len());
+    match column {
+        Column::Attribute(a) => {
+            let col = Column::attribute_sql(a);
+            let mut stmt = conn
+                .prepare(&format!("SELECT r.id, {col} FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"))?;
+            let mut rows = stmt.query([&ids])?;
+            while let Some(r) = rows.next()? {
+                let v: rusqlite::types::Value = r.get(1)?;
+                let cell = match v {
+                    rusqlite::types::Value::Integer(i) => Cell::Text(i.to_string()),
+                    rusqlite::types::Value::Real(f) => Cell::Text(f.to_string()),
+                    rusqlite::types::Value::Text(t) => Cell::Text(t),
+                    _ => continue,
+                };
+                out.insert(r.get(0)?, cell);
+            }
+        }
+        Column::Param(k) => {
+            let Some(id) = keys::lookup(conn, k)? else { return Ok(out) };
+            let mut stmt = conn.prepare_cached(
+                "SELECT run, value FROM params WHERE key = ?2 AND run IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![&ids, id])?;
+            while let Some(r) = rows.next()? {
+                out.insert(r.get(0)?, Cell::Text(r.get(1)?));
+            }
+        }
+        Column::Tag(k) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT run, value FROM tags WHERE key = ?2 AND run IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![&ids, k])?;
+            while let Some(r) = rows.next()? {
+                out.insert(r.get(0)?, Cell::Text(r.get(1)?));
+            }
+        }
+        Column::Metric(k, agg) => {
+            let Some(id) = keys::lookup(conn, k)? else { return Ok(out) };
+            let mut stmt = conn.prepare_cached(
+                "SELECT run, value, kind, step, min_value, max_value FROM latest_metrics
+                 WHERE key = ?2 AND run IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![&ids, id])?;
+            while let Some(r) = rows.next()? {
+                let cell = match agg {
+                    Agg::Latest => Cell::Number { value: decode_value(r.get(1)?, r.get(2)?), step: Some(r.get(3)?) },
+                    Agg::Min => match r.get::<_, Option<f64>>(4)? {
+                        Some(v) => Cell::Number { value: v, step: None },
+                        None => continue,
+                    },
+                    Agg::Max => match r.get::<_, Option<f64>>(5)? {
+                        Some(v) => Cell::Number { value: v, step: None },
+                        None => continue,
+                    },
+                };
+                out.insert(r.get(0)?, cell);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Group values: the cell as text (metrics formatted as Rust prints them).
+fn text_values(conn: &Read, handles: &[i64], column: &Column) -> Result<HashMap<i64, String>> {
+    Ok(column_values(conn, handles, column)?
+        .into_iter()
+        .map(|(h, c)| {
+            let text = match c {
+                Cell::Text(t) => t,
+                Cell::Number { value, .. } => value.to_string(),
+            };
+            (h, text)
+        })
+        .collect())
+}
+
+/// Numeric values for aggregates: metrics as they are, params/tags that parse as numbers.
+fn number_values(conn: &Read, handles: &[i64], column: &Column) -> Result<HashMap<i64, f64>> {
+    Ok(column_values(conn, handles, column)?
+        .into_iter()
+        .filter_map(|(h, c)| match c {
+            Cell::Number { value, .. } => Some((h, value)),
+            Cell::Text(t) => t.trim().parse::<f64>().ok().map(|v| (h, v)),
+        })
+        .collect())
+}
+
+/// One loaded row of the page.
+#[derive(Debug, Clone)]
+pub struct RunCells {
+    /// The run's attributes.
+    pub info: RunInfo,
+    /// One cell per requested column, in order.
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// Loads the attributes and the requested columns of the given runs, in order.
+pub fn cells(conn: &Read, handles: &[i64], columns: &[Column]) -> Result<Vec<RunCells>> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = json_ids(handles);
+    let mut infos: HashMap<i64, RunInfo> = HashMap::with_capacity(handles.len());
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {INFO_COLUMNS}, r.id FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"
+        ))?;
+        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(9)?, info_from_row(r)?)))?;
+        for row in rows {
+            let (h, info) = row?;
+            infos.insert(h, info);
+        }
+    }
+    let mut values = Vec::with_capacity(columns.len());
+    for c in columns {
+        values.push(column_values(conn, handles, c)?);
+    }
+    Ok(handles
+        .iter()
+        .filter_map(|h| {
+            let info = infos.remove(h)?;
+            let cells = values.iter_mut().map(|v| v.remove(h)).collect();
+            Some(RunCells { info, cells })
+        })
+        .collect())
+}
+
+/// The keys an experiment's runs use, for the column chooser and filter completion.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// Param keys.
+    pub params: Vec<String>,
+    /// Metric keys.
+    pub metrics: Vec<String>,
+    /// Tag keys.
+    pub tags: Vec<String>,
+}
+
+/// The param, metric and tag keys used by runs of the experiments (any lifecycle stage).
+pub fn keys_of(conn: &Read, experiment_ids: &[i64]) -> Result<Keys> {
+    let ids = json_ids(experiment_ids);
+    let list = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([&ids], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    // Runs of the experiments, then their distinct keys: one pass over the runs' rows.
+    let params = list(
+        "SELECT k.name FROM keys k WHERE k.id IN (SELECT DISTINCT p.key FROM runs r JOIN params p ON p.run = r.id
+           WHERE r.experiment_id IN (SELECT value FROM json_each(?1))) ORDER BY k.name",
+    )?;
+    let metrics = list(
+        "SELECT k.name FROM keys k WHERE k.id IN (SELECT DISTINCT l.key FROM runs r JOIN latest_metrics l ON l.run = r.id
+           WHERE r.experiment_id IN (SELECT value FROM json_each(?1))) ORDER BY k.name",
+    )?;
+    let tags = list(
+        "SELECT DISTINCT t.key FROM runs r JOIN tags t ON t.run = r.id
+           WHERE r.experiment_id IN (SELECT value FROM json_each(?1)) ORDER BY t.key",
+    )?;
+    Ok(Keys { params, metrics, tags })
+}
+
+/// Run counts of one experiment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExperimentCounts {
+    /// The experiment.
+    pub experiment_id: i64,
+    /// All runs (deleted included).
+    pub runs: i64,
+    /// Active runs.
+    pub active_runs: i64,
+    /// The newest run's start time.
+    pub last_run_time: Option<i64>,
+}
+
+/// Run counts of every experiment that has runs.
+pub fn experiment_counts(conn: &Read) -> Result<Vec<ExperimentCounts>> {
+    let mut stmt = conn.prepare(
+        "SELECT experiment_id, COUNT(*), SUM(lifecycle_stage = 'active'), MAX(start_time) FROM runs GROUP BY experiment_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ExperimentCounts {
+            experiment_id: r.get(0)?,
+            runs: r.get(1)?,
+            active_runs: r.get(2)?,
+            last_run_time: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
