@@ -224,11 +224,17 @@ fn prepare(store: &Store, req: &TableRequest) -> ApiResult<Prepared> {
     } else {
         Vec::new()
     };
+    let mut wanted: Vec<String> = req.pinned.clone();
+    wanted.extend(req.hidden.iter().cloned());
+    wanted.extend(req.expanded.iter().cloned());
+    let handles = store.read(|c| table::handles_of(c, &wanted))?;
+    let to_handles = |ids: &[String]| -> Vec<i64> { ids.iter().filter_map(|id| handles.get(id).copied()).collect() };
+    let tree = if req.tree && group_by.is_none() { Some(store.cached("table:parents", table::parents)?) } else { None };
     let arrange = Arrange {
-        pinned: req.pinned.clone(),
-        hidden: req.hidden.iter().cloned().collect(),
-        tree: req.tree,
-        expanded: req.expanded.iter().cloned().collect(),
+        pinned: to_handles(&req.pinned),
+        hidden: to_handles(&req.hidden).into_iter().collect(),
+        tree,
+        expanded: to_handles(&req.expanded).into_iter().collect(),
         group_by,
         expanded_groups: req.expanded_groups.iter().cloned().collect(),
         aggregate,
@@ -263,10 +269,10 @@ pub fn runs_table(store: &Store, req: TableRequest) -> ApiResult<TableResponse> 
             let rows = page
                 .iter()
                 .filter_map(|r| match r {
-                    Row::Run { handle, run_id, depth, children, pinned } => {
+                    Row::Run { handle, depth, children, pinned } => {
                         let rc = loaded.remove(handle)?;
                         Some(TableRow::Run {
-                            run_id: run_id.clone(),
+                            run_id: rc.info.run_id,
                             experiment_id: rc.info.experiment_id.to_string(),
                             run_name: rc.info.run_name,
                             status: rc.info.status.as_str().to_string(),
@@ -336,17 +342,19 @@ pub fn runs_table_csv(store: &Store, req: TableRequest) -> ApiResult<CsvResponse
     store.read(|c| {
         let arranged = table::arrange(c, &p.matched, &p.arrange)?;
         let mut group: Option<String> = None;
-        let mut batch: Vec<(i64, String, Option<String>)> = Vec::new();
-        let mut flush = |batch: &mut Vec<(i64, String, Option<String>)>,
+        let mut batch: Vec<(i64, Option<String>)> = Vec::new();
+        let mut flush = |batch: &mut Vec<(i64, Option<String>)>,
                          out: &mut csv::Writer<Vec<u8>>|
          -> runlens_store::Result<()> {
             let handles: Vec<i64> = batch.iter().map(|b| b.0).collect();
-            for ((_, run_id, group), rc) in batch.drain(..).zip(table::cells(c, &handles, &p.columns)?) {
+            let groups: std::collections::HashMap<i64, Option<String>> = batch.drain(..).collect();
+            for rc in table::cells(c, &handles, &p.columns)? {
+                let group = groups.get(&rc.handle).cloned().flatten();
                 let mut record: Vec<String> = Vec::with_capacity(header.len());
                 if grouped {
                     record.push(group.unwrap_or_default());
                 }
-                record.push(run_id);
+                record.push(rc.info.run_id);
                 record.extend(rc.cells.into_iter().map(|cell| match cell {
                     None => String::new(),
                     Some(Cell::Text(t)) => t,
@@ -360,9 +368,9 @@ pub fn runs_table_csv(store: &Store, req: TableRequest) -> ApiResult<CsvResponse
         for row in &arranged.rows {
             match row {
                 Row::Group { value, .. } => group = value.clone(),
-                Row::Run { handle, run_id, pinned, .. } => {
+                Row::Run { handle, pinned, .. } => {
                     let g = if *pinned { Some("(pinned)".to_string()) } else { group.clone() };
-                    batch.push((*handle, run_id.clone(), g));
+                    batch.push((*handle, g));
                     if batch.len() >= 2000 {
                         flush(&mut batch, &mut out)?;
                     }

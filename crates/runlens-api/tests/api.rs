@@ -306,3 +306,204 @@ fn extended_search_accepts_or_and_parentheses() {
     assert_eq!(rest["runs"].as_array().unwrap().len(), 1);
     assert!(rest.get("next_page_token").is_none());
 }
+
+/// Creates runs named `name` with params, metrics (each a list of steps) and an optional parent.
+fn table_fixture() -> (tempfile::TempDir, Store, String, Vec<String>) {
+    let (d, s) = store();
+    let exp = call(&s, "mlflow/experiments/create", json!({"name": "table"})).unwrap()["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // name, model, depth, loss history, parent index
+    let spec: &[(&str, &str, &str, &[f64], Option<usize>)] = &[
+        ("a", "tree", "3", &[0.9, 0.5], None),
+        ("b", "mlp", "10", &[0.7, 0.8], None),
+        ("c", "tree", "2", &[f64::NAN], Some(0)),
+        ("d", "svm", "x", &[], Some(0)),
+        ("e", "mlp", "1", &[0.1, 0.2, 0.05], Some(2)),
+    ];
+    let mut ids: Vec<String> = Vec::new();
+    for (i, (name, model, depth, losses, parent)) in spec.iter().enumerate() {
+        let mut tags = vec![json!({"key": "team", "value": if i % 2 == 0 { "red" } else { "blue" }})];
+        if let Some(p) = parent {
+            tags.push(json!({"key": "mlflow.parentRunId", "value": ids[*p]}));
+        }
+        let run = call(
+            &s,
+            "mlflow/runs/create",
+            json!({"experiment_id": exp, "run_name": name, "start_time": 1000 + i as i64, "tags": tags}),
+        )
+        .unwrap();
+        let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+        let metrics: Vec<Value> = losses
+            .iter()
+            .enumerate()
+            .map(|(step, v)| {
+                let value = if v.is_nan() { json!("NaN") } else { json!(v) };
+                json!({"key": "loss", "value": value, "timestamp": 5, "step": step})
+            })
+            .collect();
+        call(
+            &s,
+            "mlflow/runs/log-batch",
+            json!({"run_id": id, "metrics": metrics,
+                   "params": [{"key": "model", "value": model}, {"key": "depth", "value": depth}]}),
+        )
+        .unwrap();
+        ids.push(id);
+    }
+    (d, s, exp, ids)
+}
+
+/// The run names (or `group:value`) of a table page, with depth marks for nested runs.
+fn table_names(s: &Store, exp: &str, args: Value) -> Vec<String> {
+    let mut req = json!({"experiment_ids": [exp], "columns": ["attributes.run_name"]});
+    req.as_object_mut().unwrap().extend(args.as_object().unwrap().clone());
+    let page = call(s, "runlens/runs/table", req).unwrap_or_else(|e| panic!("{args}: {e}"));
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r["kind"].as_str().unwrap() {
+            "group" => format!("group:{}({})", r["value"].as_str().unwrap_or("-"), r["count"]),
+            _ => format!(
+                "{}{}{}",
+                "  ".repeat(r["depth"].as_u64().unwrap() as usize),
+                r["run_name"].as_str().unwrap(),
+                if r["pinned"].as_bool().unwrap() { "*" } else { "" }
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn run_table_sorts_filters_nests_groups_and_pages() {
+    let (_d, s, exp, ids) = table_fixture();
+    #[track_caller]
+    fn check_table(s: &Store, exp: &str, args: Value, expect: &[&str]) {
+        assert_eq!(table_names(s, exp, args.clone()), expect, "{args}");
+    }
+    // Newest first by default.
+    check_table(&s, &exp, json!({}), &["e", "d", "c", "b", "a"]);
+    // Latest metric: numbers, then NaN, then runs without the metric, in either direction.
+    check_table(&s, &exp, json!({"sort": [{"column": "metrics.loss", "ascending": true}]}), &["e", "a", "b", "c", "d"]);
+    check_table(
+        &s,
+        &exp,
+        json!({"sort": [{"column": "metrics.loss", "ascending": false}]}),
+        &["b", "a", "e", "c", "d"],
+    );
+    check_table(
+        &s,
+        &exp,
+        json!({"sort": [{"column": "metrics.loss@max", "ascending": false}]}),
+        &["a", "b", "e", "d", "c"],
+    );
+    // Params sort as numbers when they are, text after.
+    check_table(&s, &exp, json!({"sort": [{"column": "params.depth", "ascending": true}]}), &["e", "c", "a", "b", "d"]);
+    check_table(
+        &s,
+        &exp,
+        json!({"sort": [{"column": "params.model", "ascending": true}, {"column": "params.depth", "ascending": false}]}),
+        &["b", "e", "d", "a", "c"],
+    );
+    // The extended filter (OR, parentheses), and its errors.
+    check_table(&s, &exp, json!({"filter": "metrics.loss < 0.6 or params.model = 'svm'"}), &["e", "d", "a"]);
+    check_table(
+        &s,
+        &exp,
+        json!({"filter": "(params.model = 'tree' or params.model = 'mlp') and tags.team = 'red'"}),
+        &["e", "c", "a"],
+    );
+    check_table(&s, &exp, json!({"filter": "params.model IS NULL"}), &[]);
+    let e =
+        call(&s, "runlens/runs/table", json!({"experiment_ids": [exp], "filter": "params.model = tree"})).unwrap_err();
+    assert_eq!(e.error_code, ErrorCode::InvalidParameterValue);
+    // The tree: roots, expanded parents with their children under them.
+    check_table(&s, &exp, json!({"tree": true}), &["b", "a"]);
+    check_table(&s, &exp, json!({"tree": true, "expanded": [ids[0]]}), &["b", "a", "  d", "  c"]);
+    check_table(&s, &exp, json!({"tree": true, "expanded": [ids[0], ids[2]]}), &["b", "a", "  d", "  c", "    e"]);
+    // A child whose parent is filtered out is a root.
+    check_table(
+        &s,
+        &exp,
+        json!({"tree": true, "filter": "params.model != 'svm' and attributes.run_name != 'a'"}),
+        &["c", "b"],
+    );
+    // Pinned first, hidden out.
+    check_table(&s, &exp, json!({"pinned": [ids[0]], "hidden": [ids[4]]}), &["a*", "d", "c", "b"]);
+    // Groups, sorted by value, with aggregates; expanded groups list their runs.
+    check_table(&s, &exp, json!({"group_by": "params.model"}), &["group:mlp(2)", "group:svm(1)", "group:tree(2)"]);
+    check_table(
+        &s,
+        &exp,
+        json!({"group_by": "params.model", "expanded_groups": ["tree"]}),
+        &["group:mlp(2)", "group:svm(1)", "group:tree(2)", "  c", "  a"],
+    );
+    let page = call(
+        &s,
+        "runlens/runs/table",
+        json!({"experiment_ids": [exp], "group_by": "params.model", "columns": ["metrics.loss"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        page["rows"][0]["aggregates"],
+        json!([{"column": "metrics.loss", "count": 2, "min": 0.05, "max": 0.8, "mean": 0.42500000000000004}])
+    );
+    // Paging.
+    let page = call(&s, "runlens/runs/table", json!({"experiment_ids": [exp], "offset": 3, "limit": 10})).unwrap();
+    assert_eq!(
+        (page["total_rows"].as_u64(), page["offset"].as_u64(), page["rows"].as_array().unwrap().len()),
+        (Some(5), Some(3), 2)
+    );
+    // Cells follow the requested columns; NaN as MLflow writes it.
+    let page = call(
+        &s,
+        "runlens/runs/table",
+        json!({"experiment_ids": [exp], "columns": ["params.model", "metrics.loss", "metrics.loss@min", "tags.team", "params.nope"],
+               "filter": "attributes.run_name = 'c'"}),
+    )
+    .unwrap();
+    assert_eq!(page["rows"][0]["cells"], json!(["tree", "NaN", null, "red", null]));
+    // Deleted runs are their own view.
+    call(&s, "mlflow/runs/delete", json!({"run_id": ids[1]})).unwrap();
+    check_table(&s, &exp, json!({}), &["e", "d", "c", "a"]);
+    check_table(&s, &exp, json!({"view_type": "DELETED_ONLY"}), &["b"]);
+}
+
+#[test]
+fn run_table_csv_keys_and_counts() {
+    let (_d, s, exp, _ids) = table_fixture();
+    let csv = call(
+        &s,
+        "runlens/runs/table-csv",
+        json!({"experiment_ids": [exp], "columns": ["attributes.run_name", "params.model", "metrics.loss"],
+               "sort": [{"column": "attributes.run_name", "ascending": true}], "filter": "params.model != 'svm'"}),
+    )
+    .unwrap();
+    let text = csv["csv"].as_str().unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines[0], ["run_id", "attributes.run_name", "params.model", "metrics.loss"]);
+    let rest: Vec<String> = lines[1..].iter().map(|l| l[1..].join(",")).collect();
+    assert_eq!(rest, ["a,tree,0.5", "b,mlp,0.8", "c,tree,NaN", "e,mlp,0.05"]);
+    assert_eq!(csv["runs"], 4);
+    check(
+        &s,
+        "runlens/runs/keys",
+        json!({"experiment_ids": [exp]}),
+        json!({"params": ["depth", "model"], "metrics": ["loss"], "tags": ["mlflow.parentRunId", "mlflow.runName", "team"]}),
+    );
+    let summary = call(&s, "runlens/experiments/summary", json!({})).unwrap();
+    assert_eq!(
+        summary["experiments"],
+        json!([{"experiment_id": exp, "runs": 5, "active_runs": 5, "last_run_time": 1004}])
+    );
+    // A column that is not one is refused clearly.
+    check_err(
+        &s,
+        "runlens/runs/table",
+        json!({"experiment_ids": [exp], "columns": ["bogus"]}),
+        ErrorCode::InvalidParameterValue,
+        "Invalid column 'bogus'",
+    );
+}

@@ -150,7 +150,8 @@ pub(crate) fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<(
                 return Err(FilterError(format!("Expected numeric value type for metric. Found {}", c.value)).into());
             }
             let key_id = keys::lookup(conn, key)?.unwrap_or(-1);
-            sql.push("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run = r.id AND m.key = ");
+            // Uncorrelated: SQLite reads the key's index range once instead of probing per run.
+            sql.push("r.id IN (SELECT m.run FROM latest_metrics m WHERE m.key = ");
             sql.arg(key_id);
             if c.op == Op::Ne {
                 // NaN differs from every number.
@@ -177,8 +178,8 @@ pub(crate) fn run_clause(conn: &Read, c: &Comparison, sql: &mut Sql) -> Result<(
                 ("tags", key.clone().into())
             };
             let negate = c.op == Op::IsNull;
-            sql.push(if negate { "NOT EXISTS" } else { "EXISTS" });
-            sql.push(&format!(" (SELECT 1 FROM {table} x WHERE x.run = r.id AND x.key = "));
+            sql.push(if negate { "r.id NOT IN" } else { "r.id IN" });
+            sql.push(&format!(" (SELECT x.run FROM {table} x WHERE x.key = "));
             sql.arg(key_arg);
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
                 sql.push(" AND ");

@@ -7,8 +7,7 @@
 //! `metrics.loss` (latest value), `metrics.loss@min`, `metrics.loss@max`.
 
 use std::collections::{HashMap, HashSet};
-
-use rusqlite::types::Value as SqlValue;
+use std::sync::Arc;
 
 use crate::filter::{Expr, FilterError};
 use crate::model::{decode_value, RunInfo, ViewType};
@@ -125,99 +124,238 @@ pub struct ViewQuery {
     pub view: ViewType,
 }
 
-/// Every matching run, in order, with its parent run id (from the `mlflow.parentRunId` tag).
+/// Every matching run, in order (integer run handles).
 #[derive(Debug, Clone, Default)]
 pub struct Matched {
-    /// Integer run handles.
+    /// Run handles, sorted.
     pub handles: Vec<i64>,
-    /// Run ids.
-    pub run_ids: Vec<String>,
-    /// Parent run ids.
-    pub parents: Vec<Option<String>>,
 }
 
-/// Filters and sorts in SQLite; returns every matching run in order.
-pub fn matched(conn: &Read, q: &ViewQuery) -> Result<Matched> {
-    let mut joins = Sql::default();
-    let mut order = Vec::new();
-    let mut sorts_by_start = false;
-    for (n, s) in q.sort.iter().enumerate() {
-        let dir = if s.ascending { "ASC" } else { "DESC" };
-        match &s.column {
-            Column::Attribute(a) => {
-                let col = Column::attribute_sql(a);
-                sorts_by_start |= *a == "start_time";
-                order.push(format!("{col} IS NULL, {col} {dir}"));
+/// A value a run is sorted by.
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Num(f64),
+    Text(String),
+    /// A metric whose latest value is NaN: after numbers, before missing values.
+    NaN,
+    /// A string param that is not a number: after numbers.
+    NonNumeric(String),
+    Missing,
+}
+
+impl Key {
+    fn rank(&self) -> u8 {
+        match self {
+            Key::Num(_) | Key::Text(_) => 0,
+            Key::NonNumeric(_) => 1,
+            Key::NaN => 2,
+            Key::Missing => 3,
+        }
+    }
+
+    /// Missing values, NaN and (for params) text after numbers, whatever the direction.
+    fn cmp(&self, other: &Key, ascending: bool) -> std::cmp::Ordering {
+        use std::cmp::Ordering::Equal;
+        let by_rank = self.rank().cmp(&other.rank());
+        if by_rank != Equal {
+            return by_rank;
+        }
+        let o = match (self, other) {
+            (Key::Num(a), Key::Num(b)) => a.total_cmp(b),
+            (Key::Text(a), Key::Text(b)) | (Key::NonNumeric(a), Key::NonNumeric(b)) => a.cmp(b),
+            _ => Equal,
+        };
+        if ascending {
+            o
+        } else {
+            o.reverse()
+        }
+    }
+}
+
+fn param_key(v: String) -> Key {
+    let t = v.trim();
+    match t.parse::<f64>() {
+        Ok(n) if !n.is_nan() && !t.is_empty() => Key::Num(n),
+        _ => Key::NonNumeric(v),
+    }
+}
+
+/// Sort values of one column for every run that has one (all experiments: a key's index
+/// range read whole is faster than one probe per run).
+fn sort_values(conn: &Read, column: &Column) -> Result<HashMap<i64, Key>> {
+    let mut out = HashMap::new();
+    match column {
+        Column::Attribute(_) => {}
+        Column::Param(k) => {
+            let Some(id) = keys::lookup(conn, k)? else { return Ok(out) };
+            let mut stmt = conn.prepare_cached("SELECT run, value FROM params WHERE key = ?1")?;
+            let mut rows = stmt.query([id])?;
+            while let Some(r) = rows.next()? {
+                out.insert(r.get(0)?, param_key(r.get(1)?));
             }
-            Column::Param(k) => {
-                let id = keys::lookup(conn, k)?.unwrap_or(-1);
-                joins.push(&format!(" LEFT JOIN params o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
-                // Numbers sort as numbers, text after them.
-                let numeric = format!("(o{n}.value GLOB '*[0-9]*' AND o{n}.value NOT GLOB '*[^-+0-9.eE]*')");
-                order.push(format!(
-                    "o{n}.value IS NULL, NOT {numeric}, CASE WHEN {numeric} THEN CAST(o{n}.value AS REAL) END {dir}, o{n}.value {dir}"
-                ));
+        }
+        Column::Tag(k) => {
+            let mut stmt = conn.prepare_cached("SELECT run, value FROM tags WHERE key = ?1")?;
+            let mut rows = stmt.query([k])?;
+            while let Some(r) = rows.next()? {
+                out.insert(r.get(0)?, Key::Text(r.get(1)?));
             }
-            Column::Tag(k) => {
-                joins.push(&format!(" LEFT JOIN tags o{n} ON o{n}.run = r.id AND o{n}.key = "));
-                joins.arg(k.clone());
-                order.push(format!("o{n}.value IS NULL, o{n}.value {dir}"));
-            }
-            Column::Metric(k, agg) => {
-                let id = keys::lookup(conn, k)?.unwrap_or(-1);
-                joins.push(&format!(" LEFT JOIN latest_metrics o{n} ON o{n}.run = r.id AND o{n}.key = {id}"));
-                match agg {
-                    Agg::Latest => order.push(format!(
-                        "CASE WHEN o{n}.run IS NULL THEN 2 WHEN o{n}.kind = 1 THEN 1 ELSE 0 END, o{n}.value {dir}"
-                    )),
-                    Agg::Min => order.push(format!("o{n}.min_value IS NULL, o{n}.min_value {dir}")),
-                    Agg::Max => order.push(format!("o{n}.max_value IS NULL, o{n}.max_value {dir}")),
-                }
+        }
+        Column::Metric(k, agg) => {
+            let Some(id) = keys::lookup(conn, k)? else { return Ok(out) };
+            let mut stmt = conn
+                .prepare_cached("SELECT run, value, kind, min_value, max_value FROM latest_metrics WHERE key = ?1")?;
+            let mut rows = stmt.query([id])?;
+            while let Some(r) = rows.next()? {
+                let key = match agg {
+                    Agg::Latest if r.get::<_, i64>(2)? == 1 => Key::NaN,
+                    Agg::Latest => Key::Num(decode_value(r.get(1)?, r.get(2)?)),
+                    Agg::Min => r.get::<_, Option<f64>>(3)?.map_or(Key::Missing, Key::Num),
+                    Agg::Max => r.get::<_, Option<f64>>(4)?.map_or(Key::Missing, Key::Num),
+                };
+                out.insert(r.get(0)?, key);
             }
         }
     }
-    if !sorts_by_start {
-        order.push("r.start_time IS NULL, r.start_time DESC".into());
-    }
-    order.push("r.run_uuid ASC".into());
+    Ok(out)
+}
+
+/// Filters in SQLite, then sorts in memory: each sort column's values come from one read of
+/// its index, which beats SQLite's sorter over joined rows by an order of magnitude at
+/// 100,000 runs. Ties go to the newest run, then the oldest handle.
+pub fn matched(conn: &Read, q: &ViewQuery) -> Result<Matched> {
+    let attrs: Vec<&'static str> = q
+        .sort
+        .iter()
+        .filter_map(|s| if let Column::Attribute(a) = s.column { Some(Column::attribute_sql(a)) } else { None })
+        .collect();
     let mut where_ = Sql::default();
     where_.push("r.experiment_id IN (SELECT value FROM json_each(");
-    where_.arg(format!("[{}]", q.experiment_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")));
+    where_.arg(json_ids(&q.experiment_ids));
     where_.push(&format!(")) AND {}", q.view.sql("r.lifecycle_stage")));
     if let Some(f) = &q.filter {
         where_.push(" AND ");
         compile(conn, f, &mut where_, &run_clause)?;
     }
-    let text = format!(
-        "SELECT r.id, r.run_uuid, pt.value FROM runs r LEFT JOIN tags pt ON pt.run = r.id AND pt.key = '{PARENT_TAG}'{} WHERE {} ORDER BY {}",
-        joins.text,
-        where_.text,
-        order.join(", ")
-    );
-    let mut args: Vec<SqlValue> = joins.args;
-    args.extend(where_.args);
-    let mut out = Matched::default();
-    let mut stmt = conn.prepare(&text)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    while let Some(r) = rows.next()? {
-        out.handles.push(r.get(0)?);
-        out.run_ids.push(r.get(1)?);
-        out.parents.push(r.get(2)?);
+    let extra: String = attrs.iter().map(|a| format!(", {a}")).collect();
+    let text = format!("SELECT r.id, r.start_time{extra} FROM runs r WHERE {}", where_.text);
+    struct Item {
+        handle: i64,
+        start: Option<i64>,
+        keys: Vec<Key>,
     }
-    Ok(out)
+    let mut items: Vec<Item> = Vec::new();
+    {
+        let mut stmt = conn.prepare(&text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(where_.args))?;
+        while let Some(r) = rows.next()? {
+            let mut keys = Vec::with_capacity(q.sort.len());
+            for i in 0..attrs.len() {
+                keys.push(match r.get::<_, rusqlite::types::Value>(2 + i)? {
+                    rusqlite::types::Value::Integer(n) => Key::Num(n as f64),
+                    rusqlite::types::Value::Real(f) => Key::Num(f),
+                    rusqlite::types::Value::Text(t) => Key::Text(t),
+                    _ => Key::Missing,
+                });
+            }
+            items.push(Item { handle: r.get(0)?, start: r.get(1)?, keys });
+        }
+    }
+    // Put each sort column's key at its position (attribute keys were read in order).
+    let mut columns: Vec<Option<HashMap<i64, Key>>> = Vec::with_capacity(q.sort.len());
+    for s in &q.sort {
+        columns.push(if matches!(s.column, Column::Attribute(_)) { None } else { Some(sort_values(conn, &s.column)?) });
+    }
+    for item in &mut items {
+        let mut attr_iter = std::mem::take(&mut item.keys).into_iter();
+        item.keys = columns
+            .iter_mut()
+            .map(|c| match c {
+                None => attr_iter.next().unwrap_or(Key::Missing),
+                Some(map) => map.remove(&item.handle).unwrap_or(Key::Missing),
+            })
+            .collect();
+    }
+    let sorts_by_start = q.sort.iter().any(|s| s.column == Column::Attribute("start_time"));
+    items.sort_by(|a, b| {
+        for (i, s) in q.sort.iter().enumerate() {
+            let o = a.keys[i].cmp(&b.keys[i], s.ascending);
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        if !sorts_by_start {
+            // Newest first, runs without a start time last.
+            let o = match (a.start, b.start) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        a.handle.cmp(&b.handle)
+    });
+    Ok(Matched { handles: items.into_iter().map(|i| i.handle).collect() })
+}
+
+/// Each nested run's parent (handles), from the `mlflow.parentRunId` tags.
+pub fn parents(conn: &Read) -> Result<HashMap<i64, i64>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT t.run, p.id FROM tags t JOIN runs p ON p.run_uuid = t.value WHERE t.key = '{PARENT_TAG}'"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Handles of the given run ids (unknown ids are left out).
+pub fn handles_of(conn: &Read, run_ids: &[String]) -> Result<HashMap<String, i64>> {
+    if run_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let json = serde_json_ids(run_ids);
+    let mut stmt =
+        conn.prepare_cached("SELECT run_uuid, id FROM runs WHERE run_uuid IN (SELECT value FROM json_each(?1))")?;
+    let rows = stmt.query_map([json], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A JSON array of strings, for `json_each` (ids are hex, but quote properly anyway).
+fn serde_json_ids(ids: &[String]) -> String {
+    let mut out = String::from("[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in id.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push(']');
+    out
 }
 
 /// How the matched runs are laid out.
 #[derive(Debug, Clone, Default)]
 pub struct Arrange {
     /// Runs shown first, in this order, whatever the sort.
-    pub pinned: Vec<String>,
+    pub pinned: Vec<i64>,
     /// Runs left out.
-    pub hidden: HashSet<String>,
-    /// Nested runs under their parent.
-    pub tree: bool,
+    pub hidden: HashSet<i64>,
+    /// Nested runs under their parent (child handle to parent handle), when given.
+    pub tree: Option<Arc<HashMap<i64, i64>>>,
     /// Parents whose children are shown (tree mode).
-    pub expanded: HashSet<String>,
+    pub expanded: HashSet<i64>,
     /// Group rows by this column's value.
     pub group_by: Option<Column>,
     /// Groups (by value; `None` is the group without a value) whose runs are shown.
@@ -248,8 +386,6 @@ pub enum Row {
     Run {
         /// Its handle.
         handle: i64,
-        /// Its id.
-        run_id: String,
         /// Nesting depth (0 at the top).
         depth: usize,
         /// Matching child runs (tree mode).
@@ -283,88 +419,84 @@ pub struct Arranged {
 
 /// Lays the matched runs out. Reads the database only for grouping.
 pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
-    let visible: Vec<usize> = (0..m.handles.len()).filter(|&i| !a.hidden.contains(&m.run_ids[i])).collect();
+    let visible: Vec<i64> = m.handles.iter().copied().filter(|h| !a.hidden.contains(h)).collect();
     let hidden = m.handles.len() - visible.len();
     let runs = visible.len();
-    let pinned_set: HashSet<&str> = a.pinned.iter().map(String::as_str).collect();
-    let index: HashMap<&str, usize> = visible.iter().map(|&i| (m.run_ids[i].as_str(), i)).collect();
-    let run_row = |i: usize, depth: usize, children: usize, pinned: bool| Row::Run {
-        handle: m.handles[i],
-        run_id: m.run_ids[i].clone(),
-        depth,
-        children,
-        pinned,
-    };
+    let in_view: HashSet<i64> = visible.iter().copied().collect();
+    let pinned_set: HashSet<i64> = a.pinned.iter().copied().filter(|h| in_view.contains(h)).collect();
+    let run_row =
+        |handle: i64, depth: usize, children: usize, pinned: bool| Row::Run { handle, depth, children, pinned };
     let mut rows = Vec::with_capacity(visible.len());
-    for id in &a.pinned {
-        if let Some(&i) = index.get(id.as_str()) {
-            rows.push(run_row(i, 0, 0, true));
+    let mut placed = HashSet::new();
+    for &h in &a.pinned {
+        if pinned_set.contains(&h) && placed.insert(h) {
+            rows.push(run_row(h, 0, 0, true));
         }
     }
-    let rest: Vec<usize> = visible.iter().copied().filter(|&i| !pinned_set.contains(m.run_ids[i].as_str())).collect();
+    let rest: Vec<i64> = visible.into_iter().filter(|h| !pinned_set.contains(h)).collect();
 
     if let Some(group_col) = &a.group_by {
-        let handles: Vec<i64> = rest.iter().map(|&i| m.handles[i]).collect();
-        let values = text_values(conn, &handles, group_col)?;
-        let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+        let values = text_values(conn, &rest, group_col)?;
+        let mut groups: Vec<(Option<String>, Vec<i64>)> = Vec::new();
         let mut slot: HashMap<Option<String>, usize> = HashMap::new();
-        for &i in &rest {
-            let v = values.get(&m.handles[i]).cloned();
+        for &h in &rest {
+            let v = values.get(&h).cloned();
             let at = *slot.entry(v.clone()).or_insert_with(|| {
                 groups.push((v, Vec::new()));
                 groups.len() - 1
             });
-            groups[at].1.push(i);
+            groups[at].1.push(h);
         }
         sort_groups(&mut groups);
         let mut numbers = Vec::with_capacity(a.aggregate.len());
         for col in &a.aggregate {
-            numbers.push(number_values(conn, &handles, col)?);
+            numbers.push(number_values(conn, &rest, col)?);
         }
         for (value, members) in groups {
             let aggregates = a
                 .aggregate
                 .iter()
                 .zip(&numbers)
-                .map(|(col, vals)| aggregate(col, members.iter().filter_map(|&i| vals.get(&m.handles[i]).copied())))
+                .map(|(col, vals)| aggregate(col, members.iter().filter_map(|h| vals.get(h).copied())))
                 .collect();
             let expanded = a.expanded_groups.contains(&value);
             rows.push(Row::Group { value, count: members.len(), aggregates, expanded });
             if expanded {
-                rows.extend(members.into_iter().map(|i| run_row(i, 1, 0, false)));
+                rows.extend(members.into_iter().map(|h| run_row(h, 1, 0, false)));
             }
         }
-    } else if a.tree {
+    } else if let Some(parents) = &a.tree {
         // A run is a child when its parent is in the view too; otherwise it is a root.
-        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
         let mut roots = Vec::new();
-        for &i in &rest {
-            match m.parents[i].as_deref() {
-                Some(p) if index.contains_key(p) && p != m.run_ids[i] => children.entry(p).or_default().push(i),
-                _ => roots.push(i),
+        for &h in &rest {
+            match parents.get(&h) {
+                Some(&p) if p != h && in_view.contains(&p) && !pinned_set.contains(&p) => {
+                    children.entry(p).or_default().push(h)
+                }
+                _ => roots.push(h),
             }
         }
         // Depth-first, guarding against a cycle of parent tags.
         let mut seen = HashSet::new();
-        let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|i| (i, 0)).collect();
-        while let Some((i, depth)) = stack.pop() {
-            if !seen.insert(i) {
+        let mut stack: Vec<(i64, usize)> = roots.into_iter().rev().map(|h| (h, 0)).collect();
+        while let Some((h, depth)) = stack.pop() {
+            if !seen.insert(h) {
                 continue;
             }
-            let id = m.run_ids[i].as_str();
-            let kids = children.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            rows.push(run_row(i, depth, kids.len(), false));
-            if a.expanded.contains(id) {
+            let kids = children.get(&h).map(Vec::as_slice).unwrap_or(&[]);
+            rows.push(run_row(h, depth, kids.len(), false));
+            if a.expanded.contains(&h) {
                 stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
             }
         }
     } else {
-        rows.extend(rest.into_iter().map(|i| run_row(i, 0, 0, false)));
+        rows.extend(rest.into_iter().map(|h| run_row(h, 0, 0, false)));
     }
     Ok(Arranged { rows, runs, hidden })
 }
 
-fn sort_groups(groups: &mut [(Option<String>, Vec<usize>)]) {
+fn sort_groups(groups: &mut [(Option<String>, Vec<i64>)]) {
     let numeric = groups.iter().all(|(v, _)| v.as_deref().is_none_or(|s| s.trim().parse::<f64>().is_ok()));
     groups.sort_by(|(a, _), (b, _)| match (a, b) {
         (None, None) => std::cmp::Ordering::Equal,
@@ -506,6 +638,8 @@ fn number_values(conn: &Read, handles: &[i64], column: &Column) -> Result<HashMa
 /// One loaded row of the page.
 #[derive(Debug, Clone)]
 pub struct RunCells {
+    /// The run's handle.
+    pub handle: i64,
     /// The run's attributes.
     pub info: RunInfo,
     /// One cell per requested column, in order.
@@ -538,7 +672,7 @@ pub fn cells(conn: &Read, handles: &[i64], columns: &[Column]) -> Result<Vec<Run
         .filter_map(|h| {
             let info = infos.remove(h)?;
             let cells = values.iter_mut().map(|v| v.remove(h)).collect();
-            Some(RunCells { info, cells })
+            Some(RunCells { handle: *h, info, cells })
         })
         .collect())
 }
