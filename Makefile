@@ -81,7 +81,7 @@ test-python: test-rust deps-test
 
 test-ui: test-rust deps-test
 	cd ui && npm run check
-	cd tests/e2e && node --test ui.test.mjs
+	cd tests/e2e && node --test --test-concurrency=1 ui.test.mjs ui-*.test.mjs
 
 test-desktop: test-rust deps-test
 	cd tests/e2e && xvfb-run -a node --test desktop.test.mjs
