@@ -63,6 +63,12 @@ async function names(page) {
   return page.locator('[data-run-id] .name a').allTextContents();
 }
 
+/** A run's lifecycle stage, read through the REST API. */
+async function stage(runId) {
+  const resp = await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=${runId}`);
+  return (await resp.json()).run.info.lifecycle_stage;
+}
+
 async function resetView(page) {
   await page.evaluate(() => localStorage.clear());
 }
@@ -205,12 +211,12 @@ test('select runs, compare them, delete one and restore it from Deleted', async 
   page.once('dialog', (d) => d.accept());
   await page.getByLabel('Select run-297').check();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
-  await waitFor('deleted', async () => (await mlflow(server.url, 'runs/get', { run_id: runs[297].id })).run.info.lifecycle_stage === 'deleted');
+  await waitFor('deleted', async () => (await stage(runs[297].id)) === 'deleted');
   await page.getByRole('button', { name: 'Deleted', exact: true }).click();
   await waitFor('deleted list', async () => JSON.stringify(await names(page)) === '["run-297"]');
   await page.getByLabel('Select run-297').check();
   await page.getByRole('button', { name: 'Restore' }).click();
-  await waitFor('restored', async () => (await mlflow(server.url, 'runs/get', { run_id: runs[297].id })).run.info.lifecycle_stage === 'active');
+  await waitFor('restored', async () => (await stage(runs[297].id)) === 'active');
   assert.deepEqual(errors, []);
   await page.close();
 });
