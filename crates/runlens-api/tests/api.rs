@@ -315,7 +315,8 @@ fn table_fixture() -> (tempfile::TempDir, Store, String, Vec<String>) {
         .unwrap()
         .to_string();
     // name, model, depth, loss history, parent index
-    let spec: &[(&str, &str, &str, &[f64], Option<usize>)] = &[
+    type Spec<'a> = (&'a str, &'a str, &'a str, &'a [f64], Option<usize>);
+    let spec: &[Spec] = &[
         ("a", "tree", "3", &[0.9, 0.5], None),
         ("b", "mlp", "10", &[0.7, 0.8], None),
         ("c", "tree", "2", &[f64::NAN], Some(0)),

@@ -181,10 +181,15 @@ fn param_key(v: String) -> Key {
     }
 }
 
-/// Sort values of one column for every run that has one (all experiments: a key's index
-/// range read whole is faster than one probe per run).
-fn sort_values(conn: &Read, column: &Column) -> Result<HashMap<i64, Key>> {
-    let mut out = HashMap::new();
+/// Sort values of one column, indexed by run handle (`Missing` where a run has none). Read
+/// from the key's index whole: one pass over it beats one probe per run.
+fn sort_values(conn: &Read, column: &Column, max_handle: usize) -> Result<Vec<Key>> {
+    let mut out = vec![Key::Missing; max_handle + 1];
+    let mut put = |h: i64, k: Key| {
+        if let Some(slot) = usize::try_from(h).ok().and_then(|h| out.get_mut(h)) {
+            *slot = k;
+        }
+    };
     match column {
         Column::Attribute(_) => {}
         Column::Param(k) => {
@@ -192,29 +197,34 @@ fn sort_values(conn: &Read, column: &Column) -> Result<HashMap<i64, Key>> {
             let mut stmt = conn.prepare_cached("SELECT run, value FROM params WHERE key = ?1")?;
             let mut rows = stmt.query([id])?;
             while let Some(r) = rows.next()? {
-                out.insert(r.get(0)?, param_key(r.get(1)?));
+                put(r.get(0)?, param_key(r.get(1)?));
             }
         }
         Column::Tag(k) => {
             let mut stmt = conn.prepare_cached("SELECT run, value FROM tags WHERE key = ?1")?;
             let mut rows = stmt.query([k])?;
             while let Some(r) = rows.next()? {
-                out.insert(r.get(0)?, Key::Text(r.get(1)?));
+                put(r.get(0)?, Key::Text(r.get(1)?));
             }
         }
         Column::Metric(k, agg) => {
             let Some(id) = keys::lookup(conn, k)? else { return Ok(out) };
-            let mut stmt = conn
-                .prepare_cached("SELECT run, value, kind, min_value, max_value FROM latest_metrics WHERE key = ?1")?;
+            let sql = match agg {
+                Agg::Latest => "SELECT run, value, kind FROM latest_metrics WHERE key = ?1",
+                Agg::Min => "SELECT run, min_value FROM latest_metrics WHERE key = ?1 AND min_value IS NOT NULL",
+                Agg::Max => "SELECT run, max_value FROM latest_metrics WHERE key = ?1 AND max_value IS NOT NULL",
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
             let mut rows = stmt.query([id])?;
             while let Some(r) = rows.next()? {
                 let key = match agg {
-                    Agg::Latest if r.get::<_, i64>(2)? == 1 => Key::NaN,
-                    Agg::Latest => Key::Num(decode_value(r.get(1)?, r.get(2)?)),
-                    Agg::Min => r.get::<_, Option<f64>>(3)?.map_or(Key::Missing, Key::Num),
-                    Agg::Max => r.get::<_, Option<f64>>(4)?.map_or(Key::Missing, Key::Num),
+                    Agg::Latest => match r.get::<_, i64>(2)? {
+                        1 => Key::NaN,
+                        kind => Key::Num(decode_value(r.get(1)?, kind)),
+                    },
+                    Agg::Min | Agg::Max => Key::Num(r.get(1)?),
                 };
-                out.insert(r.get(0)?, key);
+                put(r.get(0)?, key);
             }
         }
     }
@@ -240,49 +250,67 @@ pub fn matched(conn: &Read, q: &ViewQuery) -> Result<Matched> {
     }
     let extra: String = attrs.iter().map(|a| format!(", {a}")).collect();
     let text = format!("SELECT r.id, r.start_time{extra} FROM runs r WHERE {}", where_.text);
+    /// One run being sorted: its first sort key inline (most sorts have one), the rest after.
     struct Item {
         handle: i64,
         start: Option<i64>,
-        keys: Vec<Key>,
+        first: Key,
+        rest: Vec<Key>,
     }
     let mut items: Vec<Item> = Vec::new();
+    let mut attr_keys: Vec<Vec<Key>> = Vec::new();
     {
         let mut stmt = conn.prepare(&text)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(where_.args))?;
         while let Some(r) = rows.next()? {
-            let mut keys = Vec::with_capacity(q.sort.len());
-            for i in 0..attrs.len() {
-                keys.push(match r.get::<_, rusqlite::types::Value>(2 + i)? {
-                    rusqlite::types::Value::Integer(n) => Key::Num(n as f64),
-                    rusqlite::types::Value::Real(f) => Key::Num(f),
-                    rusqlite::types::Value::Text(t) => Key::Text(t),
-                    _ => Key::Missing,
-                });
+            if !attrs.is_empty() {
+                let mut keys = Vec::with_capacity(attrs.len());
+                for i in 0..attrs.len() {
+                    keys.push(match r.get::<_, rusqlite::types::Value>(2 + i)? {
+                        rusqlite::types::Value::Integer(n) => Key::Num(n as f64),
+                        rusqlite::types::Value::Real(f) => Key::Num(f),
+                        rusqlite::types::Value::Text(t) => Key::Text(t),
+                        _ => Key::Missing,
+                    });
+                }
+                attr_keys.push(keys);
             }
-            items.push(Item { handle: r.get(0)?, start: r.get(1)?, keys });
+            items.push(Item { handle: r.get(0)?, start: r.get(1)?, first: Key::Missing, rest: Vec::new() });
         }
     }
-    // Put each sort column's key at its position (attribute keys were read in order).
-    let mut columns: Vec<Option<HashMap<i64, Key>>> = Vec::with_capacity(q.sort.len());
-    for s in &q.sort {
-        columns.push(if matches!(s.column, Column::Attribute(_)) { None } else { Some(sort_values(conn, &s.column)?) });
-    }
-    for item in &mut items {
-        let mut attr_iter = std::mem::take(&mut item.keys).into_iter();
-        item.keys = columns
-            .iter_mut()
-            .map(|c| match c {
+    if !q.sort.is_empty() {
+        let max_handle = items.iter().map(|i| i.handle).max().unwrap_or(0).max(0) as usize;
+        let mut columns: Vec<Option<Vec<Key>>> = Vec::with_capacity(q.sort.len());
+        for s in &q.sort {
+            columns.push(match s.column {
+                Column::Attribute(_) => None,
+                _ => Some(sort_values(conn, &s.column, max_handle)?),
+            });
+        }
+        for (n, item) in items.iter_mut().enumerate() {
+            let mut attr_iter = attr_keys.get_mut(n).map(std::mem::take).unwrap_or_default().into_iter();
+            let h = item.handle as usize;
+            let mut keys = columns.iter_mut().map(|c| match c {
                 None => attr_iter.next().unwrap_or(Key::Missing),
-                Some(map) => map.remove(&item.handle).unwrap_or(Key::Missing),
-            })
-            .collect();
+                Some(values) => values.get_mut(h).map(|k| std::mem::replace(k, Key::Missing)).unwrap_or(Key::Missing),
+            });
+            item.first = keys.next().unwrap_or(Key::Missing);
+            item.rest = keys.collect();
+        }
     }
     let sorts_by_start = q.sort.iter().any(|s| s.column == Column::Attribute("start_time"));
-    items.sort_by(|a, b| {
-        for (i, s) in q.sort.iter().enumerate() {
-            let o = a.keys[i].cmp(&b.keys[i], s.ascending);
+    let first_ascending = q.sort.first().is_some_and(|s| s.ascending);
+    items.sort_unstable_by(|a, b| {
+        if !q.sort.is_empty() {
+            let o = a.first.cmp(&b.first, first_ascending);
             if o != std::cmp::Ordering::Equal {
                 return o;
+            }
+            for (i, s) in q.sort.iter().enumerate().skip(1) {
+                let o = a.rest[i - 1].cmp(&b.rest[i - 1], s.ascending);
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
             }
         }
         if !sorts_by_start {
@@ -419,11 +447,21 @@ pub struct Arranged {
 
 /// Lays the matched runs out. Reads the database only for grouping.
 pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
-    let visible: Vec<i64> = m.handles.iter().copied().filter(|h| !a.hidden.contains(h)).collect();
+    let visible: Vec<i64> = if a.hidden.is_empty() {
+        m.handles.clone()
+    } else {
+        m.handles.iter().copied().filter(|h| !a.hidden.contains(h)).collect()
+    };
     let hidden = m.handles.len() - visible.len();
     let runs = visible.len();
-    let in_view: HashSet<i64> = visible.iter().copied().collect();
-    let pinned_set: HashSet<i64> = a.pinned.iter().copied().filter(|h| in_view.contains(h)).collect();
+    // Which handles are in the view: a dense bitmap (handles are small integers).
+    let max_handle = visible.iter().copied().max().unwrap_or(0).max(0) as usize;
+    let mut in_view = vec![false; max_handle + 1];
+    for &h in &visible {
+        in_view[h as usize] = true;
+    }
+    let in_view = |h: i64| usize::try_from(h).ok().and_then(|h| in_view.get(h).copied()).unwrap_or(false);
+    let pinned_set: HashSet<i64> = a.pinned.iter().copied().filter(|&h| in_view(h)).collect();
     let run_row =
         |handle: i64, depth: usize, children: usize, pinned: bool| Row::Run { handle, depth, children, pinned };
     let mut rows = Vec::with_capacity(visible.len());
@@ -433,7 +471,8 @@ pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
             rows.push(run_row(h, 0, 0, true));
         }
     }
-    let rest: Vec<i64> = visible.into_iter().filter(|h| !pinned_set.contains(h)).collect();
+    let rest: Vec<i64> =
+        if pinned_set.is_empty() { visible } else { visible.into_iter().filter(|h| !pinned_set.contains(h)).collect() };
 
     if let Some(group_col) = &a.group_by {
         let values = text_values(conn, &rest, group_col)?;
@@ -471,9 +510,7 @@ pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
         let mut roots = Vec::new();
         for &h in &rest {
             match parents.get(&h) {
-                Some(&p) if p != h && in_view.contains(&p) && !pinned_set.contains(&p) => {
-                    children.entry(p).or_default().push(h)
-                }
+                Some(&p) if p != h && in_view(p) && !pinned_set.contains(&p) => children.entry(p).or_default().push(h),
                 _ => roots.push(h),
             }
         }

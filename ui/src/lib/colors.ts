@@ -8,13 +8,22 @@ const PALETTE = [
 
 const OVERRIDES_KEY = 'runlens.runColors';
 
+let cached: Record<string, string> | null = null;
+
 function overrides(): Record<string, string> {
+  if (cached) return cached;
   try {
-    return JSON.parse(localStorage.getItem(OVERRIDES_KEY) ?? '{}') as Record<string, string>;
+    cached = JSON.parse(localStorage.getItem(OVERRIDES_KEY) ?? '{}') as Record<string, string>;
   } catch {
-    return {};
+    cached = {};
   }
+  return cached;
 }
+
+// Another window (or tab) changed the colours.
+window.addEventListener('storage', (e) => {
+  if (e.key === OVERRIDES_KEY) cached = null;
+});
 
 function hash(s: string): number {
   let h = 2166136261;
@@ -33,6 +42,7 @@ export function setRunColor(runId: string, color: string | null) {
   const o = overrides();
   if (color) o[runId] = color;
   else delete o[runId];
+  cached = o;
   localStorage.setItem(OVERRIDES_KEY, JSON.stringify(o));
 }
 
