@@ -309,7 +309,39 @@ def fmt(v, unit):
     return f"{v:,.0f}"
 
 
+def explorer_section():
+    """The 100,000-run explorer measures, between markers so they can be redone alone."""
+    import explorer
+
+    res = explorer.run()
+    print(json.dumps(res, indent=1), flush=True)
+    how = (
+        "Measured in Debian's Chromium (headless, 1600×1000) through playwright-core against "
+        "`target/release/runlens serve`, on a store made by `bench/gen_big.py` (an MLflow 3.17 "
+        "`mlflow.db` written with MLflow's own schema) and `runlens import`"
+        + (f" (the import took {res['import_s']:.0f} s)" if res.get("import_s") else "")
+        + ". Times are taken inside the page (`performance.now()`): from navigation start to the "
+        "first run row in the DOM; from the header click to the first row changing; from Enter in "
+        "the filter box to the run count changing. The first visit is cold for the server's view "
+        "cache; later visits reuse the sorted view while nothing was written."
+    )
+    return f"<!-- explorer -->\n{explorer.table(res)}\n\n{how}\n<!-- /explorer -->"
+
+
 def main():
+    if "--explorer-only" in sys.argv:
+        section = explorer_section()
+        with open(OUT) as f:
+            doc = f.read()
+        start, end = doc.find("<!-- explorer -->"), doc.find("<!-- /explorer -->")
+        if start >= 0 and end > start:
+            doc = doc[:start] + section + doc[end + len("<!-- /explorer -->"):]
+        else:
+            doc = doc.rstrip() + "\n\n## The explorer at 100,000 runs\n\n" + section + "\n"
+        with open(OUT, "w") as f:
+            f.write(doc)
+        print(f"wrote {OUT}")
+        return
     quick = "--quick" in sys.argv
     budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
     budget_rl = {"log_metric": 500 if quick else 3000, "batches": 20 if quick else 100, "runs": budget_ml["runs"], "searches": 20 if quick else 100, "histories": 20 if quick else 100}
@@ -334,6 +366,7 @@ def main():
     lines.append(f"| Peak RSS of `runlens import` on that corpus | | {imp['peak_mb']:.0f} MB | | |")
     table = "\n".join(lines)
     print(table)
+    explorer = explorer_section()
 
     cpu = "unknown"
     try:
@@ -360,7 +393,12 @@ drift on a shared machine.
 
 {table}
 
-Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run).
+## The explorer at 100,000 runs
+
+{explorer}
+
+Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only` redoes
+only the explorer section).
 
 Notes:
 - Through the official client both servers are bounded by the client's own cost per call,

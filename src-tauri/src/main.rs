@@ -127,6 +127,29 @@ async fn show_in_folder(state: State<'_, AppState>, run_id: String, path: String
         .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot open the file manager: {e}")))
 }
 
+/// Asks where to save a run's artifact, then copies it there (the window's Download).
+#[tauri::command]
+async fn save_artifact(state: State<'_, AppState>, run_id: String, path: String) -> Result<bool, ApiError> {
+    let store = state.store.clone();
+    let file =
+        tauri::async_runtime::spawn_blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path))
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
+    if !file.is_file() {
+        return Err(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
+    }
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let Some(target) = rfd::AsyncFileDialog::new().set_file_name(&name).save_file().await else {
+        return Ok(false);
+    };
+    let to = target.path().to_path_buf();
+    tauri::async_runtime::spawn_blocking(move || std::fs::copy(&file, &to).map(|_| ()))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("copying failed unexpectedly: {e}")))?
+        .map_err(|e| ApiError::invalid(format!("cannot write {}: {e}", target.path().display())))?;
+    Ok(true)
+}
+
 /// Asks where to save, then writes `text` there (CSV exports). Cancelling saves nothing.
 #[tauri::command]
 async fn save_text(suggested_name: String, text: String) -> Result<bool, ApiError> {
@@ -195,7 +218,8 @@ fn main() {
             pick_path,
             read_artifact,
             show_in_folder,
-            save_text
+            save_text,
+            save_artifact
         ])
         .on_window_event(|window, event| {
             // A folder or .db dropped on the window goes to the UI, which imports it.

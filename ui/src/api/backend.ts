@@ -37,6 +37,11 @@ export interface Backend {
   artifactUrl(runId: string, path: string, preview?: boolean): Promise<string>;
   /** Reads bytes `[start, end)` of a run's artifact (from 0, up to 16 MiB), with the file's size. */
   readArtifact(runId: string, path: string, start?: number, end?: number): Promise<ArtifactBytes>;
+  /**
+   * Downloads an artifact: the browser's download in a browser, a save dialog in the desktop
+   * app (a link to the loopback server would navigate the window away).
+   */
+  saveArtifact(runId: string, path: string): Promise<void>;
   /** Opens the system's file manager at the artifact (desktop only). */
   showInFolder(runId: string, path: string): Promise<void>;
   /** Saves text to a file: a save dialog on the desktop, a download in a browser. */

@@ -67,6 +67,15 @@ export class HttpBackend implements Backend {
     return { bytes, size };
   }
 
+  async saveArtifact(runId: string, path: string): Promise<void> {
+    const a = document.createElement('a');
+    a.href = `${this.base}${artifactQuery(runId, path)}`;
+    a.download = path.split('/').pop() ?? 'artifact';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
   async showInFolder(_runId: string, _path: string): Promise<void> {
     throw new ApiError('INVALID_STATE', 'Show in folder is available in the desktop app');
   }

@@ -68,6 +68,14 @@ export class TauriBackend implements Backend {
     }
   }
 
+  async saveArtifact(runId: string, path: string): Promise<void> {
+    try {
+      await invoke('save_artifact', { runId, path });
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
   async showInFolder(runId: string, path: string): Promise<void> {
     try {
       await invoke('show_in_folder', { runId, path });
