@@ -74,7 +74,7 @@ test('the window shows an experiment logged into its tracking server', async () 
   });
   assert.ok(clicked);
   const rows = await waitFor('the run in the table', async () => {
-    const t = await texts('[data-testid="runs-table"] tbody tr');
+    const t = await texts('[data-testid="runs-table"] [data-run-id]');
     return t.some((r) => r.includes('window-run')) ? t : null;
   });
   assert.equal(rows.length, 1);
@@ -113,4 +113,50 @@ test('the window imports an mlruns folder through its Import page', async () => 
     return n.includes('desktop import') ? n : null;
   });
   assert.ok(names.includes('desktop import'));
+});
+
+/** Runs a script in the window and returns its value. */
+async function run(script, ...args) {
+  return wd('POST', `/session/${session}/execute/sync`, { script, args });
+}
+
+test('key screens in the window: run page, artifact previews through IPC and the loopback server', async () => {
+  const base = `http://127.0.0.1:${port}`;
+  const { experimentId, runId } = await logRun(base, `desktop screens ${Date.now()}`, 'screen-run', { lr: '0.1' });
+  const put = async (path, body) => {
+    const enc = path.split('/').map(encodeURIComponent).join('/');
+    const resp = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${enc}`, { method: 'PUT', body });
+    assert.ok(resp.ok, `upload ${path}`);
+  };
+  // A 1×1 PNG, a text file with an awkward name, and a scripted SVG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  await put('plots/dot.png', png);
+  await put('notes #1 + ü.txt', 'hello from the window\n');
+  await put('evil.svg', '<svg xmlns="http://www.w3.org/2000/svg" onload="top.pwned=1"><script>top.pwned=2</script></svg>');
+
+  // The run page.
+  await run(`window.location.hash = arguments[0]; return true;`, `#/experiments/${experimentId}/runs/${runId}`);
+  await waitFor('the run page', async () => (await texts('[data-testid="run-name"]'))[0] === 'screen-run');
+  await waitFor('the params table', async () => (await texts('[data-testid="kv-params"]')).some((t) => t.includes('lr')));
+
+  // A text artifact by its URL: read through the read_artifact command.
+  const segs = ['notes #1 + ü.txt'].map(encodeURIComponent).join('/');
+  await run(`window.location.hash = arguments[0]; return true;`, `#/experiments/${experimentId}/runs/${runId}/artifacts/${segs}`);
+  await waitFor('the text preview', async () => (await texts('[data-testid="artifact-preview"] [data-testid="code"]'))[0] === 'hello from the window');
+
+  // An image: loaded from the window's tracking server (the CSP allows it), decoded.
+  await run(`window.location.hash = arguments[0]; return true;`, `#/experiments/${experimentId}/runs/${runId}/artifacts/plots/dot.png`);
+  await waitFor('the image preview', async () =>
+    run(`const img = document.querySelector('[data-testid="artifact-preview"] img'); return !!img && img.complete && img.naturalWidth === 1;`),
+  );
+
+  // A scripted SVG runs nothing.
+  await run(`window.location.hash = arguments[0]; return true;`, `#/experiments/${experimentId}/runs/${runId}/artifacts/evil.svg`);
+  await waitFor('the svg preview', async () => run(`return !!document.querySelector('[data-testid="artifact-preview"] img');`));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await run('return window.pwned === undefined;'), true);
+
+  await new Promise((r) => setTimeout(r, 300));
+  const shot = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(process.env.SCREENSHOT_DIR ?? tempDir('runlens-shot-'), 'desktop-artifacts.png'), Buffer.from(shot, 'base64'));
 });

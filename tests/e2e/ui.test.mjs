@@ -126,3 +126,19 @@ test('an mlruns folder imported from the Import page shows its runs', async () =
   await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/import.png` : undefined });
   await page.close();
 });
+
+// Regression: a webview started without a locale reports navigator.language "C"; uPlot's
+// module-level Intl.NumberFormat threw a RangeError and the app never mounted (seen in the
+// desktop window under Xvfb with LANG unset).
+test('the app starts when the webview reports the locale "C"', async () => {
+  const { page, errors } = await openPage();
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'language', { get: () => 'C', configurable: true });
+    Object.defineProperty(Navigator.prototype, 'languages', { get: () => ['C'], configurable: true });
+  });
+  await page.goto(`${server.url}/#/`);
+  await page.getByTestId('experiment-list').waitFor();
+  assert.equal(await page.evaluate(() => navigator.language), 'en-US');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -62,7 +62,7 @@ export interface SortKey {
 export const ATTRIBUTES: { id: string; label: string; width: number }[] = [
   { id: 'attributes.status', label: 'Status', width: 104 },
   { id: 'attributes.start_time', label: 'Created', width: 150 },
-  { id: 'attributes.duration', label: 'Duration', width: 104 },
+  { id: 'attributes.duration', label: 'Duration', width: 120 },
   { id: 'attributes.user_id', label: 'User', width: 120 },
   { id: 'attributes.end_time', label: 'Ended', width: 150 },
   { id: 'attributes.run_id', label: 'Run ID', width: 150 },
@@ -122,7 +122,7 @@ export function serverColumn(id: string, directions: Record<string, 'min' | 'max
 export function defaultWidth(id: string): number {
   const a = ATTRIBUTES.find((x) => x.id === id);
   if (a) return a.width;
-  return id.startsWith('metrics.') ? 124 : 132;
+  return id.startsWith('metrics.') ? 140 : 132;
 }
 
 export function isNumericColumn(id: string): boolean {
