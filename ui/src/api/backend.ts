@@ -44,6 +44,13 @@ export interface Backend {
   saveArtifact(runId: string, path: string): Promise<void>;
   /** Opens the system's file manager at the artifact (desktop only). */
   showInFolder(runId: string, path: string): Promise<void>;
+  /** Saves bytes to a file: a save dialog on the desktop, a download in a browser. */
+  saveBytes(suggestedName: string, bytes: Uint8Array, mime: string): Promise<void>;
+  /**
+   * Saves several files into one folder (a dashboard's slide-sized PNGs): a folder picker on
+   * the desktop, one download per file in a browser. Resolves to the folder (desktop) or null.
+   */
+  saveFiles(files: { name: string; bytes: Uint8Array }[]): Promise<string | null>;
   /** Saves text to a file: a save dialog on the desktop, a download in a browser. */
   saveText(suggestedName: string, text: string, mime: string): Promise<void>;
 }
@@ -67,6 +74,25 @@ export function downloadText(name: string, text: string, mime: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Starts a browser download of `bytes` (used by the HTTP backend). */
+export function downloadBytes(name: string, bytes: Uint8Array, mime: string) {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Base64 of bytes (IPC carries them as a string). */
+export function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 export function artifactQuery(runId: string, path: string, preview?: boolean): string {

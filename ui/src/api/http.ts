@@ -1,5 +1,5 @@
 import type { ArtifactBytes, Backend, ImportProgress, ImportResult } from './backend';
-import { MAX_READ, artifactQuery, downloadText, toApiError } from './backend';
+import { MAX_READ, artifactQuery, downloadBytes, downloadText, toApiError } from './backend';
 import { ApiError } from './types';
 
 /** Talks to `runlens serve` (or the desktop app's server) over `/-/call/<op>`. */
@@ -78,6 +78,18 @@ export class HttpBackend implements Backend {
 
   async showInFolder(_runId: string, _path: string): Promise<void> {
     throw new ApiError('INVALID_STATE', 'Show in folder is available in the desktop app');
+  }
+
+  async saveBytes(suggestedName: string, bytes: Uint8Array, mime: string): Promise<void> {
+    downloadBytes(suggestedName, bytes, mime);
+  }
+
+  async saveFiles(files: { name: string; bytes: Uint8Array }[]): Promise<string | null> {
+    for (const f of files) {
+      downloadBytes(f.name, f.bytes, f.name.endsWith('.svg') ? 'image/svg+xml' : f.name.endsWith('.png') ? 'image/png' : 'application/octet-stream');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    return null;
   }
 
   async saveText(suggestedName: string, text: string, mime: string): Promise<void> {

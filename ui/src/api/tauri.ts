@@ -1,7 +1,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { ArtifactBytes, Backend, ImportProgress, ImportResult } from './backend';
-import { MAX_READ, artifactQuery, toApiError } from './backend';
+import { MAX_READ, artifactQuery, toApiError, toBase64 } from './backend';
 
 /** Talks to the desktop app's Rust side through one Tauri command, `call`. */
 export class TauriBackend implements Backend {
@@ -79,6 +79,22 @@ export class TauriBackend implements Backend {
   async showInFolder(runId: string, path: string): Promise<void> {
     try {
       await invoke('show_in_folder', { runId, path });
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  async saveBytes(suggestedName: string, bytes: Uint8Array, _mime: string): Promise<void> {
+    try {
+      await invoke('save_bytes', { suggestedName, dataBase64: toBase64(bytes) });
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  async saveFiles(files: { name: string; bytes: Uint8Array }[]): Promise<string | null> {
+    try {
+      return await invoke<string | null>('save_files', { files: files.map((f) => ({ name: f.name, data_base64: toBase64(f.bytes) })) });
     } catch (e) {
       throw toApiError(e);
     }
