@@ -53,11 +53,39 @@ enum Command {
         #[command(subcommand)]
         direction: SyncDirection,
     },
-    /// Export metric charts as PNG or SVG for slides and reports
+    /// Export a metric chart as PNG or SVG for slides and reports (drawn with a bundled font;
+    /// the legend names the runs, the axes the metrics)
     Chart {
-        /// Everything after `chart`
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// A run to draw (repeatable)
+        #[arg(long = "run", value_name = "ID", required = true)]
+        runs: Vec<String>,
+        /// A metric to draw (repeatable; several metrics share the chart, dashed after the first)
+        #[arg(long = "metric", value_name = "KEY", required = true)]
+        metrics: Vec<String>,
+        /// The file to write: .png or .svg
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Width in pixels
+        #[arg(long, default_value_t = 1600)]
+        width: u32,
+        /// Height in pixels
+        #[arg(long, default_value_t = 900)]
+        height: u32,
+        /// The x axis: step, time, relative (seconds since the run started) or metric:<key>
+        #[arg(long, default_value = "step")]
+        x: String,
+        /// Smoothing: an exponential moving average weight in [0, 1) (the raw line stays faint)
+        #[arg(long, default_value_t = 0.0)]
+        smooth: f64,
+        /// Logarithmic y axis
+        #[arg(long)]
+        log_y: bool,
+        /// Pixel density of a PNG (2 for hi-DPI slides)
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// A title (default: the metric names)
+        #[arg(long)]
+        title: Option<String>,
     },
 }
 
@@ -93,11 +121,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { host, port, allow_hosts } => serve(data_dir, SocketAddr::new(host, port), allow_hosts),
         Command::Import { path, copy, watch } => import(data_dir, &path, copy, watch),
-        Command::Sync { .. } | Command::Chart { .. } => {
+        Command::Chart { runs, metrics, out, width, height, x, smooth, log_y, scale, title } => {
+            chart(data_dir, runs, metrics, &out, (width, height, scale), x, smooth, log_y, title)
+        }
+        Command::Sync { .. } => {
             eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
             Ok(ExitCode::from(2))
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chart(
+    data_dir: PathBuf,
+    runs: Vec<String>,
+    metrics: Vec<String>,
+    out: &std::path::Path,
+    (width, height, scale): (u32, u32, f64),
+    x: String,
+    smooth: f64,
+    log_y: bool,
+    title: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let format = match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => "png",
+        Some("svg") => "svg",
+        _ => anyhow::bail!("--out must end in .png or .svg: {}", out.display()),
+    };
+    let store =
+        runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let series = runs
+        .iter()
+        .flat_map(|r| metrics.iter().map(move |m| runlens_api::charts::SeriesRef { run_id: r.clone(), key: m.clone() }))
+        .collect();
+    let spec =
+        runlens_api::charts::ChartSpec { title, series, x: Some(x), smooth: Some(smooth), log_y, ..Default::default() };
+    let request = runlens_api::charts::RenderRequest {
+        spec,
+        format: Some(format.into()),
+        width: Some(width),
+        height: Some(height),
+        scale: Some(scale),
+    };
+    let started = std::time::Instant::now();
+    let (bytes, _) =
+        runlens_api::charts::render_bytes(&store, &request).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!("Wrote {} ({} bytes) in {:.0} ms.", out.display(), bytes.len(), started.elapsed().as_secs_f64() * 1000.0);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Exit code of an import that skipped something.

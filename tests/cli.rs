@@ -81,3 +81,111 @@ fn set_user_version(db: &std::path::Path, v: i64) {
     let conn = runlens_store::Read::open(db).unwrap();
     conn.pragma_update(None, "user_version", v).unwrap();
 }
+
+/// A store with two runs of a `loss` history (one with a spike) and an `acc` metric.
+fn chart_store() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = runlens_api::open_store(dir.path()).unwrap();
+    let call = |op: &str, args: serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(runlens_api::call(&store, op, args).unwrap().get()).unwrap()
+    };
+    let mut ids = Vec::new();
+    for (name, spike) in [("baseline <b>", false), ("wide & deep", true)] {
+        let run =
+            call("mlflow/runs/create", serde_json::json!({"experiment_id": "0", "run_name": name, "start_time": 1000}));
+        let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+        let metrics: Vec<serde_json::Value> = (0..500)
+            .flat_map(|s| {
+                let loss = if spike && s == 250 { 50.0 } else { 1.0 / (s as f64 + 1.0) };
+                [
+                    serde_json::json!({"key": "loss", "value": loss, "timestamp": 1000 + s, "step": s}),
+                    serde_json::json!({"key": "acc", "value": s as f64 / 500.0, "timestamp": 1000 + s, "step": s}),
+                ]
+            })
+            .collect();
+        for chunk in metrics.chunks(1000) {
+            call("mlflow/runs/log-batch", serde_json::json!({"run_id": id, "metrics": chunk}));
+        }
+        ids.push(id);
+    }
+    (dir, ids)
+}
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()))
+}
+
+#[test]
+fn chart_exports_png_of_the_requested_size() {
+    let (dir, ids) = chart_store();
+    let out = dir.path().join("loss.png");
+    let status = runlens()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["chart", "--run", &ids[0], "--run", &ids[1], "--metric", "loss", "--out"])
+        .arg(&out)
+        .args(["--width", "1600", "--height", "900", "--smooth", "0.6", "--log-y"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(png_size(&std::fs::read(&out).unwrap()), (1600, 900));
+    // Hi-DPI doubles the pixels.
+    let out2 = dir.path().join("loss@2x.png");
+    let status = runlens()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["chart", "--run", &ids[0], "--metric", "loss", "--out"])
+        .arg(&out2)
+        .args(["--width", "800", "--height", "450", "--scale", "2", "--x", "relative"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(png_size(&std::fs::read(&out2).unwrap()), (1600, 900));
+}
+
+#[test]
+fn chart_exports_an_svg_that_parses_and_names_the_runs_and_metrics() {
+    let (dir, ids) = chart_store();
+    let out = dir.path().join("chart.svg");
+    let status = runlens()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["chart", "--run", &ids[0], "--run", &ids[1], "--metric", "loss", "--metric", "acc", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .collect();
+    for want in ["baseline <b> · loss", "wide & deep · acc", "Step", "loss, acc"] {
+        assert!(texts.iter().any(|t| t == want), "no text {want:?} in {texts:?}");
+    }
+}
+
+#[test]
+fn chart_refuses_bad_input_clearly() {
+    let (dir, ids) = chart_store();
+    let run = |args: &[&str]| {
+        let out = runlens().arg("--data-dir").arg(dir.path()).arg("chart").args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let bad_ext = dir.path().join("x.jpg");
+    let (code, err) = run(&["--run", &ids[0], "--metric", "loss", "--out", bad_ext.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("must end in .png or .svg"), "{err}");
+    let out = dir.path().join("x.png");
+    let (code, err) = run(&["--run", "nope", "--metric", "loss", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Run with id=nope not found"), "{err}");
+    let (code, err) = run(&["--run", &ids[0], "--metric", "loss", "--out", out.to_str().unwrap(), "--x", "bogus"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Invalid x axis"), "{err}");
+    assert!(!out.exists(), "nothing written on error");
+}

@@ -150,6 +150,50 @@ async fn save_artifact(state: State<'_, AppState>, run_id: String, path: String)
     Ok(true)
 }
 
+fn decode_base64(data: &str) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| ApiError::invalid(format!("bad file data: {e}")))
+}
+
+/// Asks where to save, then writes the bytes there (chart PNG/SVG exports).
+#[tauri::command]
+async fn save_bytes(suggested_name: String, data_base64: String) -> Result<bool, ApiError> {
+    let bytes = decode_base64(&data_base64)?;
+    let Some(target) = rfd::AsyncFileDialog::new().set_file_name(&suggested_name).save_file().await else {
+        return Ok(false);
+    };
+    std::fs::write(target.path(), bytes)
+        .map(|_| true)
+        .map_err(|e| ApiError::invalid(format!("cannot write {}: {e}", target.path().display())))
+}
+
+/// One file of [`save_files`].
+#[derive(serde::Deserialize)]
+struct NamedFile {
+    name: String,
+    data_base64: String,
+}
+
+/// Asks for a folder, then writes every file into it (a dashboard's slide-sized PNGs). Names
+/// are file names only: anything with a path separator or `..` is refused.
+#[tauri::command]
+async fn save_files(files: Vec<NamedFile>) -> Result<Option<String>, ApiError> {
+    for f in &files {
+        if f.name.is_empty() || f.name.contains(['/', '\\', '\0']) || f.name == "." || f.name == ".." {
+            return Err(ApiError::invalid(format!("not a file name: {:?}", f.name)));
+        }
+    }
+    let Some(folder) = rfd::AsyncFileDialog::new().set_title("Export into a folder").pick_folder().await else {
+        return Ok(None);
+    };
+    for f in &files {
+        let path = folder.path().join(&f.name);
+        std::fs::write(&path, decode_base64(&f.data_base64)?)
+            .map_err(|e| ApiError::invalid(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(Some(folder.path().display().to_string()))
+}
+
 /// Asks where to save, then writes `text` there (CSV exports). Cancelling saves nothing.
 #[tauri::command]
 async fn save_text(suggested_name: String, text: String) -> Result<bool, ApiError> {
@@ -219,7 +263,9 @@ fn main() {
             read_artifact,
             show_in_folder,
             save_text,
-            save_artifact
+            save_artifact,
+            save_bytes,
+            save_files
         ])
         .on_window_event(|window, event| {
             // A folder or .db dropped on the window goes to the UI, which imports it.

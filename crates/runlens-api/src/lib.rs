@@ -9,6 +9,7 @@
 //! Invariant: errors leave here as [`ApiError`] (`{error_code, message}`), never as a panic.
 
 pub mod artifacts;
+pub mod charts;
 pub mod error;
 pub mod explorer;
 pub mod imports;
@@ -186,6 +187,9 @@ ops! {
     "runlens/runs/table-csv" [Post] => explorer::runs_table_csv,
     "runlens/runs/keys" [Post] => explorer::run_keys,
     "runlens/experiments/summary" [Get, Post] => explorer::experiments_summary,
+    "runlens/metrics/series" [Post] => charts::metrics_series,
+    "runlens/charts/render" [Post] => charts::render,
+    "runlens/charts/csv" [Post] => charts::csv,
     "runlens/import" [Post] => imports::import,
     "runlens/watched/list" [Get] => imports::watched_list,
     "runlens/watched/add" [Post] => imports::watched_add,

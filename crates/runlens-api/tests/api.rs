@@ -508,3 +508,94 @@ fn run_table_csv_keys_and_counts() {
         "Invalid column 'bogus'",
     );
 }
+
+#[test]
+fn metric_series_are_sampled_with_extremes_kept_and_drawn_and_exported() {
+    let (_d, s) = store();
+    let run =
+        call(&s, "mlflow/runs/create", json!({"experiment_id": "0", "run_name": "long", "start_time": 0})).unwrap();
+    let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+    // 20,000 points with one spike and one NaN.
+    for chunk in 0..20 {
+        let metrics: Vec<Value> = (0..1000)
+            .map(|i| {
+                let step = chunk * 1000 + i;
+                let value = match step {
+                    12_345 => json!(1e9),
+                    777 => json!("NaN"),
+                    _ => json!((step % 97) as f64),
+                };
+                json!({"key": "loss", "value": value, "timestamp": step * 10, "step": step})
+            })
+            .collect();
+        call(&s, "mlflow/runs/log-batch", json!({"run_id": id, "metrics": metrics})).unwrap();
+    }
+    let res =
+        call(&s, "runlens/metrics/series", json!({"series": [{"run_id": id, "key": "loss"}], "width": 300})).unwrap();
+    let series = &res["series"][0];
+    assert_eq!(series["points"], 20_000);
+    assert_eq!(series["sampled"], true);
+    let y = series["y"].as_array().unwrap();
+    assert!(y.len() <= 300 * 4 + 1, "{} points", y.len());
+    assert!(y.contains(&json!(1e9)), "the spike survives");
+    assert!(y.contains(&json!("NaN")), "NaN is kept");
+    assert_eq!(series["run_name"], "long");
+    // A zoom: only the x range, exact when small.
+    let res = call(
+        &s,
+        "runlens/metrics/series",
+        json!({"series": [{"run_id": id, "key": "loss"}], "x_range": [100, 199], "width": 300}),
+    )
+    .unwrap();
+    assert_eq!(res["series"][0]["points"], 100);
+    assert_eq!(res["series"][0]["sampled"], false);
+    assert_eq!(res["series"][0]["x"][0], 100.0);
+    // Relative time in seconds since the start.
+    let res = call(
+        &s,
+        "runlens/metrics/series",
+        json!({"series": [{"run_id": id, "key": "loss"}], "x": "relative", "x_range": [0, 0.05]}),
+    )
+    .unwrap();
+    assert_eq!(res["series"][0]["x"], json!([0.0, 0.01, 0.02, 0.03, 0.04, 0.05]));
+    assert_eq!(res["x_label"], "Time since start (s)");
+    // Render and CSV.
+    let png = call(
+        &s,
+        "runlens/charts/render",
+        json!({"spec": {"series": [{"run_id": id, "key": "loss"}]}, "format": "png", "width": 320, "height": 200}),
+    )
+    .unwrap();
+    assert_eq!(png["content_type"], "image/png");
+    let csv = call(
+        &s,
+        "runlens/charts/csv",
+        json!({"spec": {"series": [{"run_id": id, "key": "loss"}], "x_range": [776, 778]}}),
+    )
+    .unwrap();
+    assert_eq!(
+        csv["csv"],
+        format!("run_id,run_name,key,step,timestamp,x,y\n{id},long,loss,776,7760,776,0\n{id},long,loss,777,7770,777,NaN\n{id},long,loss,778,7780,778,2\n")
+    );
+    check_err(
+        &s,
+        "runlens/metrics/series",
+        json!({"series": [{"run_id": id, "key": "loss"}], "x": "nope"}),
+        ErrorCode::InvalidParameterValue,
+        "Invalid x axis",
+    );
+    check_err(
+        &s,
+        "runlens/metrics/series",
+        json!({"series": [{"run_id": id, "key": "loss"}], "smooth": 1.5}),
+        ErrorCode::InvalidParameterValue,
+        "smooth",
+    );
+    check_err(
+        &s,
+        "runlens/charts/render",
+        json!({"spec": {"series": []}, "format": "gif"}),
+        ErrorCode::InvalidParameterValue,
+        "Invalid format",
+    );
+}

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod runs;
 pub mod schema;
 pub mod search;
+pub mod series;
 pub mod table;
 pub mod tags;
 

@@ -1,0 +1,270 @@
+//! Metric series for charts: a run's whole history of one key read in one pass, put on an x
+//! axis (step, wall time, time since the run started, or another metric), and downsampled so
+//! that no extreme is lost: per pixel bucket, the first, smallest, largest and last points.
+
+use crate::model::decode_value;
+use crate::{keys, Read, Result};
+
+/// What a chart's x axis shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum XAxis {
+    /// The step.
+    Step,
+    /// Wall-clock time (epoch milliseconds).
+    Time,
+    /// Seconds since the run started.
+    Relative,
+    /// Another metric's value at the same step.
+    Metric(String),
+}
+
+impl XAxis {
+    /// Parses `step`, `time`, `relative` or `metric:<key>`.
+    pub fn parse(s: &str) -> Option<XAxis> {
+        Some(match s {
+            "" | "step" => XAxis::Step,
+            "time" | "wall" => XAxis::Time,
+            "relative" => XAxis::Relative,
+            other => XAxis::Metric(other.strip_prefix("metric:").filter(|k| !k.is_empty())?.to_string()),
+        })
+    }
+
+    /// The axis title.
+    pub fn label(&self) -> String {
+        match self {
+            XAxis::Step => "Step".into(),
+            XAxis::Time => "Time".into(),
+            XAxis::Relative => "Time since start (s)".into(),
+            XAxis::Metric(k) => k.clone(),
+        }
+    }
+}
+
+/// One metric point: step, timestamp, value (NaN, ±inf and −0.0 as logged).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Step.
+    pub step: i64,
+    /// Epoch milliseconds.
+    pub timestamp: i64,
+    /// Value.
+    pub value: f64,
+}
+
+/// Every point of a run's metric, by step, then timestamp, then value (the table's key order).
+pub fn points(conn: &Read, run: i64, key: &str) -> Result<Vec<Point>> {
+    let Some(key_id) = keys::lookup(conn, key)? else { return Ok(Vec::new()) };
+    let mut stmt =
+        conn.prepare_cached("SELECT step, timestamp, value, kind FROM metrics WHERE run = ?1 AND key = ?2")?;
+    let mut rows = stmt.query(rusqlite::params![run, key_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(Point { step: r.get(0)?, timestamp: r.get(1)?, value: decode_value(r.get(2)?, r.get(3)?) });
+    }
+    Ok(out)
+}
+
+/// Puts points on an x axis, sorted by x. `start` is the run's start (relative time); `other`
+/// the x metric's points (its last value at each step is used; steps it lacks are dropped).
+pub fn on_axis(points: &[Point], axis: &XAxis, start: Option<i64>, other: &[Point]) -> (Vec<f64>, Vec<f64>) {
+    let mut xy: Vec<(f64, f64)> = match axis {
+        XAxis::Step => points.iter().map(|p| (p.step as f64, p.value)).collect(),
+        XAxis::Time => points.iter().map(|p| (p.timestamp as f64, p.value)).collect(),
+        XAxis::Relative => {
+            let t0 = start.or_else(|| points.iter().map(|p| p.timestamp).min()).unwrap_or(0);
+            points.iter().map(|p| ((p.timestamp - t0) as f64 / 1000.0, p.value)).collect()
+        }
+        XAxis::Metric(_) => {
+            let mut at: std::collections::HashMap<i64, f64> = std::collections::HashMap::with_capacity(other.len());
+            for p in other {
+                at.insert(p.step, p.value);
+            }
+            points.iter().filter_map(|p| at.get(&p.step).filter(|x| x.is_finite()).map(|&x| (x, p.value))).collect()
+        }
+    };
+    if !matches!(axis, XAxis::Step) {
+        xy.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    xy.into_iter().unzip()
+}
+
+/// Keeps the points with `lo <= x <= hi` (x sorted).
+pub fn in_range(x: &[f64], y: &[f64], lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let a = x.partition_point(|v| *v < lo);
+    let b = x.partition_point(|v| *v <= hi);
+    (x[a..b].to_vec(), y[a..b].to_vec())
+}
+
+/// Downsamples a series (x sorted) to at most `buckets` equal-width x buckets, keeping per
+/// bucket the first, the smallest, the largest and the last point, in x order, and every
+/// point whose value is NaN or infinite (a chart shows those as gaps or marks; they must not
+/// vanish either). A series with no more than `4 × buckets` points is returned as it is.
+pub fn downsample(x: &[f64], y: &[f64], buckets: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = x.len().min(y.len());
+    let buckets = buckets.max(1);
+    if n <= buckets * 4 {
+        return (x[..n].to_vec(), y[..n].to_vec());
+    }
+    let (lo, hi) = (x[0], x[n - 1]);
+    let width = hi - lo;
+    let bucket_of = |v: f64| -> usize {
+        if width.is_nan() || width <= 0.0 {
+            return 0;
+        }
+        (((v - lo) / width * buckets as f64) as usize).min(buckets - 1)
+    };
+    let mut keep: Vec<usize> = Vec::with_capacity(buckets * 4);
+    let mut i = 0;
+    while i < n {
+        let b = bucket_of(x[i]);
+        let first = i;
+        let (mut min_i, mut max_i) = (usize::MAX, usize::MAX);
+        let mut last = i;
+        let mut odd: Vec<usize> = Vec::new();
+        while i < n && bucket_of(x[i]) == b {
+            let v = y[i];
+            if v.is_finite() {
+                if min_i == usize::MAX || v < y[min_i] {
+                    min_i = i;
+                }
+                if max_i == usize::MAX || v > y[max_i] {
+                    max_i = i;
+                }
+            } else {
+                odd.push(i);
+            }
+            last = i;
+            i += 1;
+        }
+        let mut picked = vec![first, last];
+        if min_i != usize::MAX {
+            picked.push(min_i);
+            picked.push(max_i);
+        }
+        picked.extend(odd);
+        picked.sort_unstable();
+        picked.dedup();
+        keep.extend(picked);
+    }
+    (keep.iter().map(|&k| x[k]).collect(), keep.iter().map(|&k| y[k]).collect())
+}
+
+/// TensorBoard's debiased exponential moving average with weight `w` in `[0, 1)`; NaN and
+/// ±inf pass through and do not enter the average. The UI applies the same formula.
+pub fn smooth(y: &[f64], w: f64) -> Vec<f64> {
+    if w.is_nan() || w <= 0.0 {
+        return y.to_vec();
+    }
+    let w = w.min(0.999);
+    let (mut last, mut n) = (0.0f64, 0i32);
+    y.iter()
+        .map(|&v| {
+            if !v.is_finite() {
+                return v;
+            }
+            last = last * w + (1.0 - w) * v;
+            n += 1;
+            last / (1.0 - w.powi(n))
+        })
+        .collect()
+}
+
+/// The 5th–95th percentile range of the finite values (for clipping outliers).
+pub fn percentile_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let mut v: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |p: f64| v[((p * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
+    Some((at(0.05), at(0.95)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(x: &[f64], y: &[f64], buckets: usize, expect_x: &[f64]) {
+        let (dx, dy) = downsample(x, y, buckets);
+        assert_eq!(dx, expect_x, "x");
+        for (a, b) in dx.iter().zip(&dy) {
+            let i = x.iter().position(|v| v == a).unwrap();
+            assert!(y[i].to_bits() == b.to_bits(), "y at {a}");
+        }
+    }
+
+    #[test]
+    fn downsample_keeps_every_extreme() {
+        // 1,000,000 points of noise with one spike up and one down: both survive 500 buckets.
+        let n = 1_000_000;
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut y: Vec<f64> = (0..n as u64).map(|i| ((i * 7919) % 1000) as f64 / 1000.0).collect();
+        y[123_457] = 1e6;
+        y[876_543] = -1e6;
+        let (dx, dy) = downsample(&x, &y, 500);
+        assert!(dx.len() <= 500 * 4, "at most four points per bucket: {}", dx.len());
+        assert!(dy.contains(&1e6) && dy.contains(&-1e6), "spikes kept");
+        assert_eq!(dx.first(), Some(&0.0));
+        assert_eq!(dx.last(), Some(&((n - 1) as f64)), "first and last points kept");
+        // Every bucket's min and max are there: the sampled range equals the full range.
+        let max = dy.iter().cloned().fold(f64::MIN, f64::max);
+        let min = dy.iter().cloned().fold(f64::MAX, f64::min);
+        assert_eq!((min, max), (-1e6, 1e6));
+        assert!(dx.windows(2).all(|w| w[0] <= w[1]), "in x order");
+    }
+
+    #[test]
+    fn downsample_bucket_counts() {
+        // Small series come back as they are.
+        check(&[0.0, 1.0, 2.0], &[3.0, 1.0, 2.0], 1, &[0.0, 1.0, 2.0]);
+        // 10 points, 2 buckets (x 0–4 and 5–9): first, min, max, last of each.
+        let x: Vec<f64> = (0..10).map(f64::from).collect();
+        let y = [5.0, 9.0, 1.0, 4.0, 3.0, 2.0, 8.0, 0.0, 7.0, 6.0];
+        check(&x, &y, 2, &[0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 7.0, 9.0]);
+        // One bucket holding everything: first, max, min, last.
+        check(&x, &y, 1, &[0.0, 1.0, 7.0, 9.0]);
+        // All points at one x (a single-step metric logged many times).
+        let same = vec![3.0; 20];
+        let (dx, _) = downsample(&same, &(0..20).map(f64::from).collect::<Vec<_>>(), 2);
+        assert_eq!(dx.len(), 2, "first (= min) and last (= max) of the one bucket: {dx:?}");
+    }
+
+    #[test]
+    fn downsample_keeps_nan_and_infinities() {
+        let x: Vec<f64> = (0..100).map(f64::from).collect();
+        let mut y: Vec<f64> = x.iter().map(|v| v * 0.5).collect();
+        y[10] = f64::NAN;
+        y[50] = f64::INFINITY;
+        y[51] = f64::NEG_INFINITY;
+        let (dx, dy) = downsample(&x, &y, 5);
+        assert!(dx.len() <= 5 * 4 + 3);
+        assert!(dy.iter().any(|v| v.is_nan()), "NaN kept");
+        assert!(dy.contains(&f64::INFINITY) && dy.contains(&f64::NEG_INFINITY), "±inf kept");
+        // Non-finite values never count as a bucket's min or max.
+        let finite: Vec<f64> = dy.iter().cloned().filter(|v| v.is_finite()).collect();
+        assert_eq!(finite.iter().cloned().fold(f64::MAX, f64::min), 0.0);
+        assert_eq!(finite.iter().cloned().fold(f64::MIN, f64::max), 49.5);
+    }
+
+    #[test]
+    fn axes_smoothing_and_percentiles() {
+        let pts = [
+            Point { step: 0, timestamp: 1000, value: 1.0 },
+            Point { step: 1, timestamp: 3000, value: 2.0 },
+            Point { step: 2, timestamp: 2000, value: 3.0 },
+        ];
+        assert_eq!(on_axis(&pts, &XAxis::Step, None, &[]), (vec![0.0, 1.0, 2.0], vec![1.0, 2.0, 3.0]));
+        assert_eq!(on_axis(&pts, &XAxis::Relative, Some(500), &[]), (vec![0.5, 1.5, 2.5], vec![1.0, 3.0, 2.0]));
+        let other = [Point { step: 0, timestamp: 0, value: 10.0 }, Point { step: 2, timestamp: 0, value: 5.0 }];
+        assert_eq!(on_axis(&pts, &XAxis::Metric("lr".into()), None, &other), (vec![5.0, 10.0], vec![3.0, 1.0]));
+        assert_eq!(XAxis::parse("metric:lr"), Some(XAxis::Metric("lr".into())));
+        assert_eq!(XAxis::parse("metric:"), None);
+        let s = smooth(&[1.0, f64::NAN, 1.0, 3.0], 0.5);
+        assert_eq!(s[0], 1.0, "debiased: the first value is itself");
+        assert!(s[1].is_nan());
+        assert!((s[3] - (0.125 * 1.0 + 0.25 * 1.0 + 0.5 * 3.0) / 0.875).abs() < 1e-12);
+        assert_eq!(percentile_range((0..=100).map(f64::from)), Some((5.0, 95.0)));
+        let (x, y) = in_range(&[0.0, 1.0, 2.0, 3.0], &[9.0, 8.0, 7.0, 6.0], 1.0, 2.0);
+        assert_eq!((x, y), (vec![1.0, 2.0], vec![8.0, 7.0]));
+    }
+}
