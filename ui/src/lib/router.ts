@@ -5,6 +5,9 @@
 //   #/experiments/E/runs/R/artifacts/<path>          a run's artifact (segments percent-encoded)
 //   #/compare-runs?runs=[...]&experiments=[...]      selected runs side by side
 //   #/import                                         import from MLflow
+//   #/presentations                                  the presentations
+//   #/presentations/<id>                             one presentation's editor
+//   #/presentations/<id>/present[?slide=N]           presenting it (full window), from slide N
 
 export type Route =
   | { kind: 'home' }
@@ -12,6 +15,9 @@ export type Route =
   | { kind: 'experiment'; experimentIds: string[]; experimentId: string }
   | { kind: 'run'; experimentId: string; runId: string; artifactPath: string | null }
   | { kind: 'compare-runs'; runIds: string[]; experimentIds: string[] }
+  | { kind: 'presentations' }
+  | { kind: 'presentation'; id: string }
+  | { kind: 'present'; id: string; slide: number }
   | { kind: 'not-found'; path: string };
 
 function decode(p: string): string {
@@ -42,6 +48,14 @@ export function parseRoute(hash: string): Route {
   const parts = rawParts.map(decode);
   if (parts.length === 0) return { kind: 'home' };
   if (parts.length === 1 && parts[0] === 'import') return { kind: 'import' };
+  if (parts[0] === 'presentations') {
+    if (parts.length === 1) return { kind: 'presentations' };
+    if (parts.length === 2) return { kind: 'presentation', id: parts[1] };
+    if (parts.length === 3 && parts[2] === 'present') {
+      const n = Number(query.get('slide') ?? '1');
+      return { kind: 'present', id: parts[1], slide: Number.isInteger(n) && n >= 1 ? n : 1 };
+    }
+  }
   if (parts[0] === 'compare-runs') {
     return { kind: 'compare-runs', runIds: jsonList(query.get('runs')), experimentIds: jsonList(query.get('experiments')) };
   }
@@ -86,4 +100,17 @@ export function artifactHref(experimentId: string, runId: string, path: string):
 
 export function compareHref(runIds: string[], experimentIds: string[]): string {
   return `#/compare-runs?runs=${encodeURIComponent(JSON.stringify(runIds))}&experiments=${encodeURIComponent(JSON.stringify(experimentIds))}`;
+}
+
+export function presentationsHref(): string {
+  return '#/presentations';
+}
+
+export function presentationHref(id: string): string {
+  return `#/presentations/${encodeURIComponent(id)}`;
+}
+
+/** Presenting a presentation, from slide `slide` (1-based). */
+export function presentHref(id: string, slide = 1): string {
+  return `${presentationHref(id)}/present${slide > 1 ? `?slide=${slide}` : ''}`;
 }
