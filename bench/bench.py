@@ -328,19 +328,42 @@ def explorer_section():
     return f"<!-- explorer -->\n{explorer.table(res)}\n\n{how}\n<!-- /explorer -->"
 
 
+def charts_section():
+    """The chart measures, between markers so they can be redone alone."""
+    import charts
+
+    res = charts.run()
+    print(json.dumps(res, indent=1), flush=True)
+    how = (
+        "Measured in Debian's Chromium (headless) against `target/release/runlens serve` on a store "
+        "imported from an mlruns folder the benchmark writes (one run with a 1,000,000-step `loss`, "
+        "50 runs with 10,000 steps). A draw is timed inside the page from the request for the series "
+        "to uPlot's draw of the returned points (the backend samples each history to the chart's "
+        "pixel width, keeping every bucket's first, min, max and last point). The CLI export is "
+        "timed from process start to the PNG written."
+    )
+    return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"
+
+
+def replace_section(name, title, section):
+    with open(OUT) as f:
+        doc = f.read()
+    start, end = doc.find(f"<!-- {name} -->"), doc.find(f"<!-- /{name} -->")
+    if start >= 0 and end > start:
+        doc = doc[:start] + section + doc[end + len(f"<!-- /{name} -->"):]
+    else:
+        doc = doc.rstrip() + f"\n\n## {title}\n\n" + section + "\n"
+    with open(OUT, "w") as f:
+        f.write(doc)
+    print(f"wrote {OUT}")
+
+
 def main():
     if "--explorer-only" in sys.argv:
-        section = explorer_section()
-        with open(OUT) as f:
-            doc = f.read()
-        start, end = doc.find("<!-- explorer -->"), doc.find("<!-- /explorer -->")
-        if start >= 0 and end > start:
-            doc = doc[:start] + section + doc[end + len("<!-- /explorer -->"):]
-        else:
-            doc = doc.rstrip() + "\n\n## The explorer at 100,000 runs\n\n" + section + "\n"
-        with open(OUT, "w") as f:
-            f.write(doc)
-        print(f"wrote {OUT}")
+        replace_section("explorer", "The explorer at 100,000 runs", explorer_section())
+        return
+    if "--charts-only" in sys.argv:
+        replace_section("charts", "Charts", charts_section())
         return
     quick = "--quick" in sys.argv
     budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
@@ -367,6 +390,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     explorer = explorer_section()
+    charts = charts_section()
 
     cpu = "unknown"
     try:
@@ -397,8 +421,12 @@ drift on a shared machine.
 
 {explorer}
 
-Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only` redoes
-only the explorer section).
+## Charts
+
+{charts}
+
+Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only` or
+`--charts-only` redoes only that section).
 
 Notes:
 - Through the official client both servers are bounded by the client's own cost per call,

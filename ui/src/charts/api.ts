@@ -24,6 +24,8 @@ export interface ChartSpec {
   y_range?: [number, number] | null;
   /** y range from the 5th to the 95th percentile of the points shown. */
   clip_outliers?: boolean;
+  /** Colours by run id (`#rrggbb`) for exports; others get the run's default colour. */
+  colors?: Record<string, string>;
 }
 
 export interface SeriesData {
