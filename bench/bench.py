@@ -337,10 +337,13 @@ def charts_section():
     how = (
         "Measured in Debian's Chromium (headless) against `target/release/runlens serve` on a store "
         "imported from an mlruns folder the benchmark writes (one run with a 1,000,000-step `loss`, "
-        "50 runs with 10,000 steps). A draw is timed inside the page from the request for the series "
-        "to uPlot's draw of the returned points (the backend samples each history to the chart's "
-        "pixel width, keeping every bucket's first, min, max and last point). The CLI export is "
-        "timed from process start to the PNG written."
+        "50 runs with 10,000 steps). A draw is timed inside the page from a change of the card's x "
+        "axis (which asks the backend for the series again) to uPlot's first draw after the answer "
+        "arrived. The backend samples each history to the chart's pixel width, keeping every "
+        "bucket's first, min, max and last point; the first request for a history on an axis reads "
+        "it whole, later ones (redraws, resizes, other charts of the run) find its 4,096-bucket "
+        "sampled overview, kept until the store changes. The CLI export is timed from process "
+        "start to the PNG written."
     )
     return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"
 

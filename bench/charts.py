@@ -82,11 +82,10 @@ def run():
         wait_health(url, proc)
         many = [f"{r + 1:08x}" + "cd" * 12 for r in range(50)]
         # The backend's part alone: sampling a 1M-point history to 1,600 pixels.
-        api = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            res = post(url, "runlens/metrics/series", {"series": [{"run_id": BIG, "key": "loss"}], "width": 1600})
-            api.append((time.perf_counter() - t0) * 1000)
+        # A fresh server: the first request reads the whole history.
+        t0 = time.perf_counter()
+        res = post(url, "runlens/metrics/series", {"series": [{"run_id": BIG, "key": "loss"}], "x": "time", "width": 1600})
+        series_cold = (time.perf_counter() - t0) * 1000
         assert res["series"][0]["points"] == 1_000_000, res["series"][0]["points"]
         out = subprocess.run(
             ["node", "bench-charts.mjs", url, EXP, BIG, ",".join(many)],
@@ -100,16 +99,17 @@ def run():
             subprocess.run([RUNLENS, "--data-dir", data, "chart", "--run", BIG, "--metric", "loss", "--out", png, "--width", "1600", "--height", "900"],
                            check=True, stdout=subprocess.DEVNULL)
             cli.append((time.perf_counter() - t0) * 1000)
-        return {"series_api_ms": median(api), "cli_png_ms": median(cli), **browser}
+        return {"series_cold_ms": series_cold, "cli_png_ms": median(cli), **browser}
     finally:
         stop(proc)
 
 
 def table(r):
     rows = [
-        ("Draw a 1,000,000-step history (request to chart drawn, in Chromium)", f"{r['million_ms']:.0f} ms", "< 200 ms", r["million_ms"] < 200),
-        ("… of which the backend's sampling to 1,600 px (HTTP round trip)", f"{r['series_api_ms']:.0f} ms", "", None),
-        ("Draw 50 runs × 10,000 steps in one chart", f"{r['fifty_ms']:.0f} ms", "", None),
+        ("Draw a 1,000,000-step history, first time (x-axis change to chart drawn, in Chromium)", f"{r['million_ms']:.0f} ms", "< 200 ms", r["million_ms"] < 200),
+        ("Draw it again (the backend's sampled overview of the history is kept)", f"{r['million_warm_ms']:.0f} ms", "< 200 ms", r["million_warm_ms"] < 200),
+        ("Backend sampling of the 1,000,000 points to 1,600 px, whole history read (HTTP round trip)", f"{r['series_cold_ms']:.0f} ms", "", None),
+        ("Draw 50 runs × 10,000 steps in one chart, first time / again", f"{r['fifty_ms']:.0f} / {r['fifty_warm_ms']:.0f} ms", "", None),
         ("`runlens chart` 1600×900 PNG of the 1,000,000-step history (process start to file written)", f"{r['cli_png_ms']:.0f} ms", "", None),
     ]
     lines = ["| Charts | Runlens | Goal |", "|---|---:|---:|"]

@@ -98,7 +98,13 @@ fn load(conn: &Read, spec: &ChartSpec, with_steps: bool) -> runlens_store::Resul
     for s in &spec.series {
         let handle = runs::handle(conn, &s.run_id)?;
         let info = runs::info(conn, &s.run_id)?;
-        let points = series::points(conn, handle, &s.key)?;
+        let points = match (&x_axis, spec.x_range) {
+            // A zoom on steps reads only its range (the PK is ordered by step).
+            (XAxis::Step, Some([lo, hi])) if lo <= hi && lo.is_finite() && hi.is_finite() => {
+                series::points_in_steps(conn, handle, &s.key, lo.ceil() as i64, hi.floor() as i64)?
+            }
+            _ => series::points(conn, handle, &s.key)?,
+        };
         let other = match &x_axis {
             XAxis::Metric(k) => series::points(conn, handle, k)?,
             _ => Vec::new(),
@@ -182,31 +188,68 @@ pub struct SeriesResponse {
     pub x_label: String,
 }
 
+/// Buckets of a history's cached overview: requests up to this width are answered from it.
+const OVERVIEW_BUCKETS: usize = 4096;
+
+/// A history sampled to [`OVERVIEW_BUCKETS`] (extremes kept), with its full point count.
+struct Overview {
+    run_name: String,
+    points: usize,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
 /// `runlens/metrics/series`: each history on the chart's x axis, within its x range, sampled
 /// to about `width` pixel buckets keeping each bucket's first, min, max and last point.
+///
+/// The whole-range view of a history is sampled once per data version to 4,096 buckets and
+/// kept ([`Store::cached`]): sampling that again keeps every extreme (each bucket's extremes
+/// are among the kept points), so redraws, resizes and other charts of the same run cost
+/// microseconds; a zoom reads only its range again, exactly.
 pub fn metrics_series(store: &Store, req: SeriesRequest) -> ApiResult<SeriesResponse> {
     let x_axis = check_spec(&req.spec)?;
     let buckets = req.width.unwrap_or(1000).clamp(10, 10_000);
-    let loaded = store.read(|c| load(c, &req.spec, false))?;
-    Ok(SeriesResponse {
-        series: loaded
-            .into_iter()
-            .map(|l| {
+    let sampled = |run_id: String, run_name: String, key: String, points: usize, x: &[f64], y: &[f64]| {
+        let (x, y) = series::downsample(x, y, buckets);
+        SeriesData {
+            run_id,
+            run_name,
+            key,
+            sampled: x.len() < points,
+            points,
+            x: x.into_iter().map(F64).collect(),
+            y: y.into_iter().map(F64).collect(),
+        }
+    };
+    let mut out = Vec::with_capacity(req.spec.series.len());
+    if req.spec.x_range.is_none() && buckets <= OVERVIEW_BUCKETS {
+        for s in &req.spec.series {
+            let one = ChartSpec { series: vec![s.clone()], x: req.spec.x.clone(), ..ChartSpec::default() };
+            let key = format!("overview:{}:{}:{:?}", s.run_id, s.key, x_axis);
+            let o = store.cached(&key, |c| {
+                let mut l = load(c, &one, false)?;
+                let l = l.pop().unwrap_or(Loaded {
+                    run_id: s.run_id.clone(),
+                    run_name: String::new(),
+                    key: s.key.clone(),
+                    x: Vec::new(),
+                    y: Vec::new(),
+                    steps: Vec::new(),
+                });
                 let points = l.x.len();
-                let (x, y) = series::downsample(&l.x, &l.y, buckets);
-                SeriesData {
-                    run_id: l.run_id,
-                    run_name: l.run_name,
-                    key: l.key,
-                    sampled: x.len() < points,
-                    points,
-                    x: x.into_iter().map(F64).collect(),
-                    y: y.into_iter().map(F64).collect(),
-                }
-            })
-            .collect(),
-        x_label: x_axis.label(),
-    })
+                let (x, y) = series::downsample(&l.x, &l.y, OVERVIEW_BUCKETS);
+                Ok(Overview { run_name: l.run_name, points, x, y })
+            })?;
+            out.push(sampled(s.run_id.clone(), o.run_name.clone(), s.key.clone(), o.points, &o.x, &o.y));
+        }
+    } else {
+        let loaded = store.read(|c| load(c, &req.spec, false))?;
+        for l in loaded {
+            let points = l.x.len();
+            out.push(sampled(l.run_id, l.run_name, l.key, points, &l.x, &l.y));
+        }
+    }
+    Ok(SeriesResponse { series: out, x_label: x_axis.label() })
 }
 
 /// Builds the drawing of a spec (sampled to the image's width: extremes kept, so it looks

@@ -34,7 +34,7 @@ struct CacheEntry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
-const CACHE_ENTRIES: usize = 16;
+const CACHE_ENTRIES: usize = 64;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

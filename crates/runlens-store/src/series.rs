@@ -64,6 +64,20 @@ pub fn points(conn: &Read, run: i64, key: &str) -> Result<Vec<Point>> {
     Ok(out)
 }
 
+/// The points with `lo <= step <= hi` (a zoom on the step axis reads only its range).
+pub fn points_in_steps(conn: &Read, run: i64, key: &str, lo: i64, hi: i64) -> Result<Vec<Point>> {
+    let Some(key_id) = keys::lookup(conn, key)? else { return Ok(Vec::new()) };
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, timestamp, value, kind FROM metrics WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![run, key_id, lo, hi])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(Point { step: r.get(0)?, timestamp: r.get(1)?, value: decode_value(r.get(2)?, r.get(3)?) });
+    }
+    Ok(out)
+}
+
 /// Puts points on an x axis, sorted by x. `start` is the run's start (relative time); `other`
 /// the x metric's points (its last value at each step is used; steps it lacks are dropped).
 pub fn on_axis(points: &[Point], axis: &XAxis, start: Option<i64>, other: &[Point]) -> (Vec<f64>, Vec<f64>) {
