@@ -92,6 +92,18 @@ fn axis(spec: &ChartSpec) -> ApiResult<XAxis> {
     })
 }
 
+/// One whole history on an axis, the long ones read in parallel ([`series::points_parallel`]).
+fn load_one(store: &Store, s: &SeriesRef, x_axis: &XAxis) -> runlens_store::Result<Loaded> {
+    let (handle, info) = store.read(|c| Ok((runs::handle(c, &s.run_id)?, runs::info(c, &s.run_id)?)))?;
+    let points = series::points_parallel(store, handle, &s.key)?;
+    let other = match x_axis {
+        XAxis::Metric(k) => series::points_parallel(store, handle, k)?,
+        _ => Vec::new(),
+    };
+    let (x, y) = series::on_axis(&points, x_axis, info.start_time, &other);
+    Ok(Loaded { run_id: s.run_id.clone(), run_name: info.run_name, key: s.key.clone(), x, y, steps: Vec::new() })
+}
+
 fn load(conn: &Read, spec: &ChartSpec, with_steps: bool) -> runlens_store::Result<Vec<Loaded>> {
     let x_axis = XAxis::parse(spec.x.as_deref().unwrap_or("step")).unwrap_or(XAxis::Step);
     let mut out = Vec::with_capacity(spec.series.len());
@@ -193,7 +205,6 @@ const OVERVIEW_BUCKETS: usize = 4096;
 
 /// A history sampled to [`OVERVIEW_BUCKETS`] (extremes kept), with its full point count.
 struct Overview {
-    run_name: String,
     points: usize,
     x: Vec<f64>,
     y: Vec<f64>,
@@ -224,23 +235,24 @@ pub fn metrics_series(store: &Store, req: SeriesRequest) -> ApiResult<SeriesResp
     let mut out = Vec::with_capacity(req.spec.series.len());
     if req.spec.x_range.is_none() && buckets <= OVERVIEW_BUCKETS {
         for s in &req.spec.series {
-            let one = ChartSpec { series: vec![s.clone()], x: req.spec.x.clone(), ..ChartSpec::default() };
-            let key = format!("overview:{}:{}:{:?}", s.run_id, s.key, x_axis);
-            let o = store.cached(&key, |c| {
-                let mut l = load(c, &one, false)?;
-                let l = l.pop().unwrap_or(Loaded {
-                    run_id: s.run_id.clone(),
-                    run_name: String::new(),
-                    key: s.key.clone(),
-                    x: Vec::new(),
-                    y: Vec::new(),
-                    steps: Vec::new(),
-                });
+            // Valid while the history is unchanged: its count and latest point say so (and
+            // those of the x metric, when x is another metric).
+            let stamp = |key: &str| -> ApiResult<String> {
+                Ok(store.read(|c| series::history_stamp(c, &s.run_id, key))?.unwrap_or_default())
+            };
+            let mut key = format!("overview:{}:{}:{:?}:{}", s.run_id, s.key, x_axis, stamp(&s.key)?);
+            if let XAxis::Metric(k) = &x_axis {
+                key.push_str(&stamp(k)?);
+            }
+            let o = store.memo(&key, |store| {
+                let l = load_one(store, s, &x_axis)?;
                 let points = l.x.len();
                 let (x, y) = series::downsample(&l.x, &l.y, OVERVIEW_BUCKETS);
-                Ok(Overview { run_name: l.run_name, points, x, y })
+                Ok(Overview { points, x, y })
             })?;
-            out.push(sampled(s.run_id.clone(), o.run_name.clone(), s.key.clone(), o.points, &o.x, &o.y));
+            // The name is read fresh: a rename does not change the history.
+            let name = store.read(|c| runs::info(c, &s.run_id))?.run_name;
+            out.push(sampled(s.run_id.clone(), name, s.key.clone(), o.points, &o.x, &o.y));
         }
     } else {
         let loaded = store.read(|c| load(c, &req.spec, false))?;

@@ -540,6 +540,19 @@ fn metric_series_are_sampled_with_extremes_kept_and_drawn_and_exported() {
     assert!(y.contains(&json!(1e9)), "the spike survives");
     assert!(y.contains(&json!("NaN")), "NaN is kept");
     assert_eq!(series["run_name"], "long");
+    // The sampled overview is kept, but a new point (or a rename) shows at once.
+    call(
+        &s,
+        "mlflow/runs/log-metric",
+        json!({"run_id": id, "key": "loss", "value": 5e9, "timestamp": 200_000, "step": 20_000}),
+    )
+    .unwrap();
+    call(&s, "mlflow/runs/update", json!({"run_id": id, "run_name": "longer"})).unwrap();
+    let res =
+        call(&s, "runlens/metrics/series", json!({"series": [{"run_id": id, "key": "loss"}], "width": 300})).unwrap();
+    assert_eq!(res["series"][0]["points"], 20_001);
+    assert!(res["series"][0]["y"].as_array().unwrap().contains(&json!(5e9)));
+    assert_eq!(res["series"][0]["run_name"], "longer");
     // A zoom: only the x range, exact when small.
     let res = call(
         &s,
@@ -575,7 +588,7 @@ fn metric_series_are_sampled_with_extremes_kept_and_drawn_and_exported() {
     .unwrap();
     assert_eq!(
         csv["csv"],
-        format!("run_id,run_name,key,step,timestamp,x,y\n{id},long,loss,776,7760,776,0\n{id},long,loss,777,7770,777,NaN\n{id},long,loss,778,7780,778,2\n")
+        format!("run_id,run_name,key,step,timestamp,x,y\n{id},longer,loss,776,7760,776,0\n{id},longer,loss,777,7770,777,NaN\n{id},longer,loss,778,7780,778,2\n")
     );
     check_err(
         &s,

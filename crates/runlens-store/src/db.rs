@@ -34,7 +34,7 @@ struct CacheEntry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
-const CACHE_ENTRIES: usize = 64;
+const CACHE_ENTRIES: usize = 256;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -135,28 +135,51 @@ impl Store {
         Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
+    /// `compute`'s answer for `key`, whatever commits happen: for results whose key says when
+    /// they are still valid (a history's overview keyed by its point count and latest point),
+    /// so writes elsewhere do not throw them away. Least recently used entries go first.
+    pub fn memo<T: Any + Send + Sync>(&self, key: &str, compute: impl FnOnce(&Store) -> Result<T>) -> Result<Arc<T>> {
+        const ANY_VERSION: i64 = i64::MIN;
+        if let Some(v) = self.cache_get::<T>(key, ANY_VERSION) {
+            return Ok(v);
+        }
+        let value = Arc::new(compute(self)?);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|e| e.key != key);
+        if cache.len() >= CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push(CacheEntry { key: key.to_string(), version: ANY_VERSION, value: value.clone() });
+        Ok(value)
+    }
+
+    fn cache_get<T: Any + Send + Sync>(&self, key: &str, version: i64) -> Option<Arc<T>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let i = cache.iter().position(|e| e.key == key && e.version == version)?;
+        let entry = cache.remove(i);
+        let value = entry.value.clone();
+        cache.push(entry);
+        value.downcast::<T>().ok()
+    }
+
+    fn cache_put(&self, key: &str, version: i64, value: Arc<dyn Any + Send + Sync>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|e| e.key != key && (e.version == version || e.version == i64::MIN));
+        if cache.len() >= CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push(CacheEntry { key: key.to_string(), version, value });
+    }
+
     /// `compute`'s answer for `key`, computed once per data version: a second call with the
     /// same key and no commit in between returns the same value without reading again.
     pub fn cached<T: Any + Send + Sync>(&self, key: &str, compute: impl FnOnce(&Read) -> Result<T>) -> Result<Arc<T>> {
         let version = self.data_version()?;
-        {
-            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(i) = cache.iter().position(|e| e.key == key && e.version == version) {
-                let entry = cache.remove(i);
-                let value = entry.value.clone();
-                cache.push(entry);
-                if let Ok(v) = value.downcast::<T>() {
-                    return Ok(v);
-                }
-            }
+        if let Some(v) = self.cache_get::<T>(key, version) {
+            return Ok(v);
         }
         let value = Arc::new(self.read(compute)?);
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|e| e.key != key && e.version == version);
-        if cache.len() >= CACHE_ENTRIES {
-            cache.remove(0);
-        }
-        cache.push(CacheEntry { key: key.to_string(), version, value: value.clone() });
+        self.cache_put(key, version, value.clone());
         Ok(value)
     }
 }
