@@ -342,7 +342,7 @@ def charts_section():
         "arrived. The backend samples each history to the chart's pixel width, keeping every "
         "bucket's first, min, max and last point; the first request for a history on an axis reads "
         "it whole, later ones (redraws, resizes, other charts of the run) find its 4,096-bucket "
-        "sampled overview, kept until the store changes. The CLI export is timed from process "
+        "sampled overview, kept until that history changes (a new point, say). The CLI export is timed from process "
         "start to the PNG written."
     )
     return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"

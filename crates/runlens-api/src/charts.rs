@@ -95,9 +95,11 @@ fn axis(spec: &ChartSpec) -> ApiResult<XAxis> {
 /// One whole history on an axis, the long ones read in parallel ([`series::points_parallel`]).
 fn load_one(store: &Store, s: &SeriesRef, x_axis: &XAxis) -> runlens_store::Result<Loaded> {
     let (handle, info) = store.read(|c| Ok((runs::handle(c, &s.run_id)?, runs::info(c, &s.run_id)?)))?;
-    let points = series::points_parallel(store, handle, &s.key)?;
+    // Only the time axes need the timestamps.
+    let with_time = matches!(x_axis, XAxis::Time | XAxis::Relative);
+    let points = series::points_parallel(store, handle, &s.key, with_time)?;
     let other = match x_axis {
-        XAxis::Metric(k) => series::points_parallel(store, handle, k)?,
+        XAxis::Metric(k) => series::points_parallel(store, handle, k, false)?,
         _ => Vec::new(),
     };
     let (x, y) = series::on_axis(&points, x_axis, info.start_time, &other);
