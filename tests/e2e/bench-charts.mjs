@@ -4,16 +4,10 @@
 // A draw is timed inside the page: from a change of x axis (which asks the backend for the
 // series again) to uPlot's next `draw` of the card (its `data-drawn` counter moving).
 
-import { chromium } from 'playwright-core';
-import { tempDir } from './lib.mjs';
+import { launchChromium } from './lib.mjs';
 
 const [url, exp, big, many] = process.argv.slice(2);
-const context = await chromium.launchPersistentContext(tempDir('runlens-bench-'), {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1600, height: 1000 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const context = await launchChromium({ viewport: { width: 1600, height: 1000 } }, 'runlens-bench-');
 
 /**
  * Times from switching a card's x axis (which asks the backend for the series again) to the

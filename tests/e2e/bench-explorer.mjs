@@ -2,18 +2,12 @@
 // 100,000 runs in headless Chromium against `runlens serve` and prints JSON timings.
 //   node bench-explorer.mjs URL EXPERIMENT_ID [REPEATS]
 
-import { chromium } from 'playwright-core';
-import { tempDir } from './lib.mjs';
+import { launchChromium } from './lib.mjs';
 
 const [url, exp, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 3);
 
-const context = await chromium.launchPersistentContext(tempDir('runlens-bench-'), {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1600, height: 1000 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const context = await launchChromium({ viewport: { width: 1600, height: 1000 } }, 'runlens-bench-');
 
 // Records when the first run row is in the DOM, measured from navigation start.
 await context.addInitScript(() => {

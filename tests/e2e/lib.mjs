@@ -5,12 +5,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
+import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
 
 export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Debian's Chromium as the tests run it: headless, no sandbox, nothing phoning home. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** A fresh Chromium profile; `options` adds to playwright's (viewport, acceptDownloads…). */
+export function launchChromium(options = {}, prefix = 'runlens-chromium-') {
+  return chromium.launchPersistentContext(tempDir(prefix), {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    ...options,
+  });
 }
 
 /** Starts `runlens serve --port 0` on a fresh store; resolves to { url, stop }. */

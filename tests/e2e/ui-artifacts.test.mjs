@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir } from './lib.mjs';
+import { launchChromium, mlflow, startServer, tempDir } from './lib.mjs';
 
 let server;
 let context;
@@ -211,12 +210,7 @@ async function noErrors(errors, allow = []) {
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ acceptDownloads: true });
   ({ experiment_id: experimentId } = await mlflow(server.url, 'experiments/create', { name: 'artifact previews' }));
   const { run } = await mlflow(server.url, 'runs/create', { experiment_id: experimentId, run_name: 'with artifacts', start_time: Date.now() });
   runId = run.info.run_id;

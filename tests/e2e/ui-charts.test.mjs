@@ -7,8 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir, waitFor } from './lib.mjs';
+import { launchChromium, mlflow, startServer, tempDir, waitFor } from './lib.mjs';
 
 const SPIKE = 1_000_000;
 const SPIKE_STEP = 12_345;
@@ -45,13 +44,7 @@ async function makeRun(experimentId, name, n, offset, spike) {
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
   expA = (await mlflow(server.url, 'experiments/create', { name: 'charts A' })).experiment_id;
   runs.alpha = await makeRun(expA, 'alpha', POINTS, 0, true);
   runs.beta = await makeRun(expA, 'beta', 300, 0.2, false);

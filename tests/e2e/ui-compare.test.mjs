@@ -7,8 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir, waitFor } from './lib.mjs';
+import { launchChromium, mlflow, startServer, waitFor } from './lib.mjs';
 
 let server;
 let context;
@@ -154,12 +153,7 @@ async function hoverPath(page, locator) {
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ viewport: { width: 1400, height: 1000 } });
   ({ experiment_id: experimentId } = await mlflow(server.url, 'experiments/create', { name: 'compare e2e' }));
   const start = Date.now() - 60_000;
   for (const spec of RUNS) {

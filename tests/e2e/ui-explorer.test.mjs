@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir, waitFor } from './lib.mjs';
+import { launchChromium, mlflow, startServer, waitFor } from './lib.mjs';
 
 let server;
 let context;
@@ -15,13 +14,7 @@ const runs = []; // { id, name, lr, model, loss, parent }
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
   // 300 runs: every tenth a parent of the nine after it.
   exp = (await mlflow(server.url, 'experiments/create', { name: 'explorer sweep' })).experiment_id;
   const models = ['tree', 'mlp', 'svm'];

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir } from './lib.mjs';
+import { launchChromium, mlflow, startServer, tempDir } from './lib.mjs';
 
 let server;
 let context;
@@ -121,13 +120,7 @@ async function importSeeded(page) {
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   ({ experiment_id: experimentId } = await mlflow(server.url, 'experiments/create', { name: 'presenting' }));
   runs.a = await logRun(RUN_A, '0.01', [1, 0.5, 0.25, 0.2]);
   runs.b = await logRun(RUN_B, '0.1', [1.2, 0.8, 0.6, 0.5]);

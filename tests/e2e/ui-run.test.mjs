@@ -4,20 +4,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mlflow, startServer, tempDir, waitFor } from './lib.mjs';
+import { launchChromium, mlflow, startServer, waitFor } from './lib.mjs';
 
 let server;
 let context;
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium({ viewport: { width: 1400, height: 1000 } });
 });
 
 after(async () => {

@@ -2,8 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { logRun, startServer, tempDir } from './lib.mjs';
+import { launchChromium, logRun, startServer, tempDir } from './lib.mjs';
 
 let server;
 let browser;
@@ -11,11 +10,7 @@ let context;
 
 before(async () => {
   server = await startServer();
-  context = await chromium.launchPersistentContext(tempDir('runlens-chromium-'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium();
   browser = context;
 });
 

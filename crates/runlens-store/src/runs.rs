@@ -23,9 +23,9 @@ pub struct NewRun {
 }
 
 /// The columns of [`RunInfo`], in [`info_from_row`] order, for a `runs r` alias.
-pub(crate) const INFO_COLUMNS: &str = "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage";
+const INFO_COLUMNS: &str = "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage";
 
-pub(crate) fn info_from_row(r: &Row<'_>) -> rusqlite::Result<RunInfo> {
+fn info_from_row(r: &Row<'_>) -> rusqlite::Result<RunInfo> {
     Ok(RunInfo {
         run_id: r.get(0)?,
         experiment_id: r.get(1)?,
@@ -204,6 +204,15 @@ pub(crate) fn sync_name_from_tag(tx: &Write<'_>, handle: i64, name: &str) -> Res
     Ok(())
 }
 
+/// The attributes of the runs whose handles `ids` lists (a JSON array), by handle.
+pub(crate) fn infos_by_handle(conn: &Read, ids: &str) -> Result<std::collections::HashMap<i64, RunInfo>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INFO_COLUMNS}, r.id FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, i64>(9)?, info_from_row(r)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Loads many runs at once, in the order of `handles`: one query per table instead of one
 /// per run and table (the run table and searches load hundreds of runs per page).
 pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
@@ -215,17 +224,7 @@ pub fn load_many(conn: &Read, handles: &[i64]) -> Result<Vec<Run>> {
         return Ok(Vec::new());
     }
     let ids = format!("[{}]", handles.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(","));
-    let mut infos: HashMap<i64, RunInfo> = HashMap::with_capacity(handles.len());
-    {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {INFO_COLUMNS}, r.id FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"
-        ))?;
-        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(9)?, info_from_row(r)?)))?;
-        for row in rows {
-            let (h, info) = row?;
-            infos.insert(h, info);
-        }
-    }
+    let mut infos = infos_by_handle(conn, &ids)?;
     let mut metrics: HashMap<i64, Vec<Metric>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use crate::filter::{Expr, FilterError};
 use crate::model::{decode_value, RunInfo, ViewType};
-use crate::runs::{info_from_row, INFO_COLUMNS};
 use crate::search::{compile, run_clause, Sql};
 use crate::{keys, Read, Result};
 
@@ -689,17 +688,7 @@ pub fn cells(conn: &Read, handles: &[i64], columns: &[Column]) -> Result<Vec<Run
         return Ok(Vec::new());
     }
     let ids = json_ids(handles);
-    let mut infos: HashMap<i64, RunInfo> = HashMap::with_capacity(handles.len());
-    {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {INFO_COLUMNS}, r.id FROM runs r WHERE r.id IN (SELECT value FROM json_each(?1))"
-        ))?;
-        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(9)?, info_from_row(r)?)))?;
-        for row in rows {
-            let (h, info) = row?;
-            infos.insert(h, info);
-        }
-    }
+    let mut infos = crate::runs::infos_by_handle(conn, &ids)?;
     let mut values = Vec::with_capacity(columns.len());
     for c in columns {
         values.push(column_values(conn, handles, c)?);

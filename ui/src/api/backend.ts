@@ -66,14 +66,7 @@ export const MAX_READ = 16 * 1024 * 1024;
 
 /** Starts a browser download of `text` (used by the HTTP backend). */
 export function downloadText(name: string, text: string, mime: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBytes(name, new TextEncoder().encode(text), mime);
 }
 
 /** Starts a browser download of `bytes` (used by the HTTP backend). */
