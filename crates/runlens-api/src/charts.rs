@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use runlens_store::series::{self, XAxis};
-use runlens_store::{runs, Read, Store};
+use runlens_store::{runs, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::wire::F64;
@@ -92,35 +92,24 @@ fn axis(spec: &ChartSpec) -> ApiResult<XAxis> {
     })
 }
 
-/// One whole history on an axis, the long ones read in parallel ([`series::points_parallel`]).
-fn load_one(store: &Store, s: &SeriesRef, x_axis: &XAxis) -> runlens_store::Result<Loaded> {
-    let (handle, info) = store.read(|c| Ok((runs::handle(c, &s.run_id)?, runs::info(c, &s.run_id)?)))?;
-    // Only the time axes need the timestamps.
-    let with_time = matches!(x_axis, XAxis::Time | XAxis::Relative);
-    let points = series::points_parallel(store, handle, &s.key, with_time)?;
-    let other = match x_axis {
-        XAxis::Metric(k) => series::points_parallel(store, handle, k, false)?,
-        _ => Vec::new(),
-    };
-    let (x, y) = series::on_axis(&points, x_axis, info.start_time, &other);
-    Ok(Loaded { run_id: s.run_id.clone(), run_name: info.run_name, key: s.key.clone(), x, y, steps: Vec::new() })
-}
-
-fn load(conn: &Read, spec: &ChartSpec, with_steps: bool) -> runlens_store::Result<Vec<Loaded>> {
+/// Each series of a spec on its x axis, within its x range. A zoom on steps reads only its
+/// range; whole histories are read with [`series::points_parallel`] (long ones on several
+/// readers), timestamps only when the axis or the CSV needs them.
+fn load(store: &Store, spec: &ChartSpec, with_steps: bool) -> runlens_store::Result<Vec<Loaded>> {
     let x_axis = XAxis::parse(spec.x.as_deref().unwrap_or("step")).unwrap_or(XAxis::Step);
+    let with_time = with_steps || matches!(x_axis, XAxis::Time | XAxis::Relative);
     let mut out = Vec::with_capacity(spec.series.len());
     for s in &spec.series {
-        let handle = runs::handle(conn, &s.run_id)?;
-        let info = runs::info(conn, &s.run_id)?;
+        let (handle, info) = store.read(|c| Ok((runs::handle(c, &s.run_id)?, runs::info(c, &s.run_id)?)))?;
         let points = match (&x_axis, spec.x_range) {
             // A zoom on steps reads only its range (the PK is ordered by step).
             (XAxis::Step, Some([lo, hi])) if lo <= hi && lo.is_finite() && hi.is_finite() => {
-                series::points_in_steps(conn, handle, &s.key, lo.ceil() as i64, hi.floor() as i64)?
+                store.read(|c| series::points_in_steps(c, handle, &s.key, lo.ceil() as i64, hi.floor() as i64))?
             }
-            _ => series::points(conn, handle, &s.key)?,
+            _ => series::points_parallel(store, handle, &s.key, with_time)?,
         };
         let other = match &x_axis {
-            XAxis::Metric(k) => series::points(conn, handle, k)?,
+            XAxis::Metric(k) => series::points_parallel(store, handle, k, false)?,
             _ => Vec::new(),
         };
         let (mut x, mut y) = series::on_axis(&points, &x_axis, info.start_time, &other);
@@ -247,7 +236,10 @@ pub fn metrics_series(store: &Store, req: SeriesRequest) -> ApiResult<SeriesResp
                 key.push_str(&stamp(k)?);
             }
             let o = store.memo(&key, |store| {
-                let l = load_one(store, s, &x_axis)?;
+                let one = ChartSpec { series: vec![s.clone()], x: req.spec.x.clone(), ..ChartSpec::default() };
+                let l = load(store, &one, false)?
+                    .pop()
+                    .ok_or_else(|| runlens_store::Error::NotFound(format!("no history for {}", s.key)))?;
                 let points = l.x.len();
                 let (x, y) = series::downsample(&l.x, &l.y, OVERVIEW_BUCKETS);
                 Ok(Overview { points, x, y })
@@ -257,7 +249,7 @@ pub fn metrics_series(store: &Store, req: SeriesRequest) -> ApiResult<SeriesResp
             out.push(sampled(s.run_id.clone(), name, s.key.clone(), o.points, &o.x, &o.y));
         }
     } else {
-        let loaded = store.read(|c| load(c, &req.spec, false))?;
+        let loaded = load(store, &req.spec, false)?;
         for l in loaded {
             let points = l.x.len();
             out.push(sampled(l.run_id, l.run_name, l.key, points, &l.x, &l.y));
@@ -270,7 +262,7 @@ pub fn metrics_series(store: &Store, req: SeriesRequest) -> ApiResult<SeriesResp
 /// the same as every point drawn).
 pub fn chart_of(store: &Store, spec: &ChartSpec, width: u32) -> ApiResult<runlens_chart::Chart> {
     let x_axis = check_spec(spec)?;
-    let loaded = store.read(|c| load(c, spec, false))?;
+    let loaded = load(store, spec, false)?;
     let mut keys: Vec<&str> = Vec::new();
     for l in &loaded {
         if !keys.contains(&l.key.as_str()) {
@@ -397,7 +389,7 @@ pub struct CsvResponse {
 /// `runlens/charts/csv`: the data behind a chart, every point.
 pub fn csv(store: &Store, req: CsvRequest) -> ApiResult<CsvResponse> {
     check_spec(&req.spec)?;
-    let loaded = store.read(|c| load(c, &req.spec, true))?;
+    let loaded = load(store, &req.spec, true)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::new(ErrorCode::InternalError, format!("writing CSV: {e}"));
     w.write_record(["run_id", "run_name", "key", "step", "timestamp", "x", "y"]).map_err(fail)?;

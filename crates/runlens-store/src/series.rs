@@ -51,12 +51,8 @@ pub struct Point {
     pub value: f64,
 }
 
-/// Every point of a run's metric, by step, then timestamp, then value (the table's key order).
-pub fn points(conn: &Read, run: i64, key: &str) -> Result<Vec<Point>> {
-    read_points(conn, run, key, None, true)
-}
-
-/// Reads a history (or its steps `lo..=hi`). Without `with_time` the timestamp column is not
+/// Reads a history by step, then timestamp, then value (the table's key order), or only its
+/// steps `lo..=hi`. Without `with_time` the timestamp column is not
 /// read (it is 0): a step-axis chart of 1,000,000 points reads in half the time.
 fn read_points(conn: &Read, run: i64, key: &str, steps: Option<(i64, i64)>, with_time: bool) -> Result<Vec<Point>> {
     let Some(key_id) = keys::lookup(conn, key)? else { return Ok(Vec::new()) };
@@ -109,7 +105,7 @@ pub fn history_stamp(conn: &Read, run_id: &str, key: &str) -> Result<Option<Stri
     }
 }
 
-/// Like [`points`], but a long history (over 200,000 points) is read in step ranges on
+/// A run's whole history of `key`; a long one (over 200,000 points) is read in step ranges on
 /// several reader connections at once: on a 2-core laptop a 1,000,000-point history comes in
 /// about half the time. The ranges are read in separate snapshots; a chart does not mind.
 pub fn points_parallel(store: &crate::Store, run: i64, key: &str, with_time: bool) -> Result<Vec<Point>> {
@@ -186,13 +182,6 @@ pub fn on_axis(points: &[Point], axis: &XAxis, start: Option<i64>, other: &[Poin
         xy.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
     xy.into_iter().unzip()
-}
-
-/// Keeps the points with `lo <= x <= hi` (x sorted).
-pub fn in_range(x: &[f64], y: &[f64], lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
-    let a = x.partition_point(|v| *v < lo);
-    let b = x.partition_point(|v| *v <= hi);
-    (x[a..b].to_vec(), y[a..b].to_vec())
 }
 
 /// Downsamples a series (x sorted) to at most `buckets` equal-width x buckets, keeping per
@@ -364,7 +353,5 @@ mod tests {
         assert!(s[1].is_nan());
         assert!((s[3] - (0.125 * 1.0 + 0.25 * 1.0 + 0.5 * 3.0) / 0.875).abs() < 1e-12);
         assert_eq!(percentile_range((0..=100).map(f64::from)), Some((5.0, 95.0)));
-        let (x, y) = in_range(&[0.0, 1.0, 2.0, 3.0], &[9.0, 8.0, 7.0, 6.0], 1.0, 2.0);
-        assert_eq!((x, y), (vec![1.0, 2.0], vec![8.0, 7.0]));
     }
 }
