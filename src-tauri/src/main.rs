@@ -131,13 +131,11 @@ async fn show_in_folder(state: State<'_, AppState>, run_id: String, path: String
 #[tauri::command]
 async fn save_artifact(state: State<'_, AppState>, run_id: String, path: String) -> Result<bool, ApiError> {
     let store = state.store.clone();
-    let file =
-        tauri::async_runtime::spawn_blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path))
-            .await
-            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
-    if !file.is_file() {
-        return Err(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
-    }
+    let (file, _) = tauri::async_runtime::spawn_blocking(move || {
+        runlens_api::artifacts::run_artifact_regular_file(&store, &run_id, &path)
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let Some(target) = rfd::AsyncFileDialog::new().set_file_name(&name).save_file().await else {
         return Ok(false);

@@ -172,6 +172,17 @@ pub fn run_artifact_file(store: &Store, run_id: &str, path: &str) -> ApiResult<P
     locate(store, &format!("{root}/{}", path.trim_start_matches('/')))
 }
 
+/// A run's artifact that is a regular file (not a folder, pipe or device), with its size: what
+/// the window reads, saves or shows.
+pub fn run_artifact_regular_file(store: &Store, run_id: &str, path: &str) -> ApiResult<(PathBuf, u64)> {
+    let file = run_artifact_file(store, run_id, path)?;
+    let meta = std::fs::metadata(&file).map_err(|_| ApiError::not_found("No artifact at this path"))?;
+    if !meta.is_file() {
+        return Err(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
+    }
+    Ok((file, meta.len()))
+}
+
 /// The most [`read_run_artifact`] returns at once.
 pub const MAX_READ: u64 = 16 * 1024 * 1024;
 
@@ -179,12 +190,7 @@ pub const MAX_READ: u64 = 16 * 1024 * 1024;
 /// the desktop window's previews page through files without reading them whole.
 pub fn read_run_artifact(store: &Store, run_id: &str, path: &str, start: u64, end: u64) -> ApiResult<(Vec<u8>, u64)> {
     use std::io::{Read as _, Seek, SeekFrom};
-    let file = run_artifact_file(store, run_id, path)?;
-    let meta = std::fs::metadata(&file).map_err(|_| ApiError::not_found("No artifact at this path"))?;
-    if !meta.is_file() {
-        return Err(ApiError::invalid("The artifact path names a folder or a special file, not a file"));
-    }
-    let size = meta.len();
+    let (file, size) = run_artifact_regular_file(store, run_id, path)?;
     let start = start.min(size);
     let end = end.min(size).min(start.saturating_add(MAX_READ)).max(start);
     let mut f = std::fs::File::open(&file).map_err(|e| ApiError::invalid(format!("opening the artifact: {e}")))?;
