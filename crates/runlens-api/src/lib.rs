@@ -9,11 +9,13 @@
 //! Invariant: errors leave here as [`ApiError`] (`{error_code, message}`), never as a panic.
 
 pub mod artifacts;
+pub mod board;
 pub mod charts;
 pub mod error;
 pub mod explorer;
 pub mod imports;
 pub mod logged_models;
+pub mod mlmodel;
 pub mod paging;
 pub mod registry;
 pub mod tracking;
@@ -183,6 +185,10 @@ ops! {
     // Runlens's own: the UI's run search (with OR and parentheses) and the registry history.
     "runlens/runs/search" [Post] => tracking::search_runs_extended,
     "runlens/registered-models/history" [Get] => registry::registry_history,
+    "runlens/registered-models/list" [Get, Post] => board::list_models,
+    "runlens/registered-models/board" [Get, Post] => board::board,
+    "runlens/model-versions/details" [Get, Post] => board::version_details,
+    "runlens/model-versions/read-file" [Get, Post] => board::read_version_file,
     "runlens/runs/table" [Post] => explorer::runs_table,
     "runlens/runs/table-csv" [Post] => explorer::runs_table_csv,
     "runlens/runs/keys" [Post] => explorer::run_keys,

@@ -612,3 +612,238 @@ fn metric_series_are_sampled_with_extremes_kept_and_drawn_and_exported() {
         "Invalid format",
     );
 }
+
+/// A model whose versions come from two runs, each with a `model/` folder of files.
+fn registry_fixture() -> (tempfile::TempDir, Store, Vec<String>) {
+    let (dir, s) = store();
+    let exp = call(&s, "mlflow/experiments/create", json!({"name": "reg"})).unwrap()["experiment_id"].clone();
+    let mut run_ids = Vec::new();
+    for (i, acc) in [0.8, 0.9].iter().enumerate() {
+        let run =
+            call(&s, "mlflow/runs/create", json!({"experiment_id": exp, "run_name": format!("run-{i}")})).unwrap();
+        let id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+        let metrics = json!([{"key": "acc", "value": acc, "timestamp": 1, "step": 0},
+                             {"key": "loss", "value": 1.0 - acc, "timestamp": 1, "step": 0}]);
+        call(
+            &s,
+            "mlflow/runs/log-batch",
+            json!({"run_id": id, "metrics": metrics, "params": [{"key": "C", "value": i.to_string()}]}),
+        )
+        .unwrap();
+        let folder = s.artifact_root().join(exp.as_str().unwrap()).join(&id).join("artifacts/model");
+        std::fs::create_dir_all(folder.join("sub")).unwrap();
+        std::fs::write(
+            folder.join("MLmodel"),
+            "flavors:\n  sklearn:\n    sklearn_version: 1.5.0\nsaved_input_example_info:\n  artifact_path: input_example.json\n\
+             signature:\n  inputs: '[{\"type\": \"double\", \"name\": \"x\", \"required\": true}]'\n",
+        )
+        .unwrap();
+        std::fs::write(folder.join("requirements.txt"), "mlflow==3.17.2\n\nscikit-learn==1.5.0\n").unwrap();
+        std::fs::write(folder.join("input_example.json"), "{\"x\": [1.5]}").unwrap();
+        std::fs::write(folder.join("sub/model.pkl"), [0u8, 1, 2, 3]).unwrap();
+        run_ids.push(id);
+    }
+    call(&s, "mlflow/registered-models/create", json!({"name": "clf", "description": "the classifier"})).unwrap();
+    call(&s, "mlflow/registered-models/create", json!({"name": "Other"})).unwrap();
+    for id in &run_ids {
+        call(
+            &s,
+            "mlflow/model-versions/create",
+            json!({"name": "clf", "source": format!("runs:/{id}/model"), "run_id": id}),
+        )
+        .unwrap();
+    }
+    (dir, s, run_ids)
+}
+
+/// The board as `version:stage[@alias…]` cards, newest first.
+fn board_cards(s: &Store, args: Value) -> Vec<String> {
+    let b = call(s, "runlens/registered-models/board", args).unwrap();
+    b["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let aliases: String =
+                c["aliases"].as_array().unwrap().iter().map(|a| format!("@{}", a.as_str().unwrap())).collect();
+            format!(
+                "{}:{}{aliases}{}",
+                c["version"].as_str().unwrap(),
+                c["stage"].as_str().unwrap(),
+                if c["deleted"] == json!(true) { "†" } else { "" }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_board_shows_stages_aliases_and_key_metrics_now_and_in_the_past() {
+    let (_dir, s, runs) = registry_fixture();
+    let b = call(&s, "runlens/registered-models/board", json!({"name": "clf"})).unwrap();
+    assert_eq!(b["metric_keys"], json!(["acc", "loss"]));
+    assert_eq!(b["model"]["description"], json!("the classifier"));
+    let card = &b["versions"][0];
+    assert_eq!(
+        (card["version"].clone(), card["run_name"].clone(), card["metrics"]["acc"].clone()),
+        (json!("2"), json!("run-1"), json!(0.9))
+    );
+    assert_eq!(card["run_id"], json!(runs[1]));
+
+    call(&s, "mlflow/model-versions/transition-stage", json!({"name": "clf", "version": "1", "stage": "Production"}))
+        .unwrap();
+    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "1"})).unwrap();
+    let before = call(&s, "runlens/registered-models/history", json!({"name": "clf"})).unwrap()["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["timestamp"]
+        .as_i64()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    call(
+        &s,
+        "mlflow/model-versions/transition-stage",
+        json!({"name": "clf", "version": "2", "stage": "production", "archive_existing_versions": true}),
+    )
+    .unwrap();
+    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "2"})).unwrap();
+    assert_eq!(board_cards(&s, json!({"name": "clf"})), ["2:Production@champion", "1:Archived"]);
+    assert_eq!(board_cards(&s, json!({"name": "clf", "at": before})), ["2:None", "1:Production@champion"]);
+    assert_eq!(board_cards(&s, json!({"name": "clf", "at": 1})), Vec::<String>::new());
+
+    let kinds: Vec<String> = call(&s, "runlens/registered-models/history", json!({"name": "clf"})).unwrap()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} v{} {}→{}",
+                e["kind"].as_str().unwrap(),
+                e["version"].as_str().unwrap_or("-"),
+                e["old_value"].as_str().unwrap_or(""),
+                e["new_value"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "version_created v1 →None",
+            "version_created v2 →None",
+            "stage v1 None→Production",
+            "alias_set v1 →champion",
+            "stage v1 Production→Archived",
+            "stage v2 None→Production",
+            "alias_set v2 champion@1→champion",
+        ]
+    );
+    check_err(&s, "runlens/registered-models/board", json!({"name": "nope"}), ErrorCode::ResourceDoesNotExist, "nope");
+    check_err(&s, "runlens/registered-models/board", json!({}), ErrorCode::InvalidParameterValue, "name");
+}
+
+#[test]
+fn the_models_list_filters_by_name_and_counts_versions() {
+    let (_dir, s, _) = registry_fixture();
+    call(&s, "mlflow/model-versions/transition-stage", json!({"name": "clf", "version": "1", "stage": "Staging"}))
+        .unwrap();
+    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "best", "version": "2"})).unwrap();
+    let all = call(&s, "runlens/registered-models/list", json!({})).unwrap();
+    let names: Vec<&str> = all["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["clf", "Other"]);
+    let clf = &all["models"][0];
+    assert_eq!(clf["version_count"], json!(2));
+    assert_eq!(clf["latest"], json!({"None": "2", "Staging": "1"}));
+    assert_eq!(clf["aliases"], json!([{"alias": "best", "version": "2"}]));
+    let some = call(&s, "runlens/registered-models/list", json!({"filter": "OTH"})).unwrap();
+    assert_eq!(some["models"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_version_page_reads_its_mlmodel_files_and_run() {
+    let (_dir, s, runs) = registry_fixture();
+    let d = call(&s, "runlens/model-versions/details", json!({"name": "clf", "version": "1"})).unwrap();
+    assert_eq!(
+        d["mlmodel"]["flavors"],
+        json!([{"name": "sklearn", "settings": [{"key": "sklearn_version", "value": "1.5.0"}]}])
+    );
+    assert_eq!(d["mlmodel"]["signature"]["inputs"], json!([{"name": "x", "type": "double", "required": true}]));
+    assert_eq!(d["requirements"], json!(["mlflow==3.17.2", "scikit-learn==1.5.0"]));
+    assert_eq!(d["input_example"], json!({"path": "input_example.json", "text": "{\"x\": [1.5]}", "truncated": false}));
+    let files: Vec<&str> = d["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(files, ["MLmodel", "input_example.json", "requirements.txt", "sub/model.pkl"]);
+    assert_eq!(d["run"]["run_id"], json!(runs[0]));
+    assert_eq!(d["run"]["params"], json!([{"key": "C", "value": "0"}]));
+    assert_eq!(d["model_version"]["version"], json!("1"));
+
+    let f =
+        call(&s, "runlens/model-versions/read-file", json!({"name": "clf", "version": 1, "path": "requirements.txt"}))
+            .unwrap();
+    assert_eq!(
+        (f["text"].as_str().unwrap().lines().next(), f["binary"].clone()),
+        (Some("mlflow==3.17.2"), json!(false))
+    );
+    let f = call(&s, "runlens/model-versions/read-file", json!({"name": "clf", "version": 1, "path": "sub/model.pkl"}))
+        .unwrap();
+    assert_eq!((f["binary"].clone(), f["size"].clone(), f["text"].clone()), (json!(true), json!(4), json!("")));
+    check_err(
+        &s,
+        "runlens/model-versions/read-file",
+        json!({"name": "clf", "version": 1, "path": "../../../../etc/passwd"}),
+        ErrorCode::InvalidParameterValue,
+        "",
+    );
+    check_err(
+        &s,
+        "runlens/model-versions/read-file",
+        json!({"name": "clf", "version": 1, "path": "nothing.txt"}),
+        ErrorCode::ResourceDoesNotExist,
+        "nothing.txt",
+    );
+    check_err(
+        &s,
+        "runlens/model-versions/read-file",
+        json!({"name": "clf", "version": 1, "path": "sub"}),
+        ErrorCode::InvalidParameterValue,
+        "not a file",
+    );
+    check_err(
+        &s,
+        "runlens/model-versions/details",
+        json!({"name": "clf", "version": "9"}),
+        ErrorCode::ResourceDoesNotExist,
+        "version=9",
+    );
+
+    // A version whose MLmodel is missing or broken says why.
+    let folder = s.artifact_root();
+    let mlmodel = walkdir_find(&folder, "MLmodel");
+    std::fs::write(&mlmodel[0], "flavors: [unclosed").unwrap();
+    std::fs::write(&mlmodel[1], "flavors: [unclosed").unwrap();
+    let d = call(&s, "runlens/model-versions/details", json!({"name": "clf", "version": "1"})).unwrap();
+    assert!(d["mlmodel"].is_null());
+    assert!(d["mlmodel_error"].as_str().unwrap().contains("not valid YAML"), "{}", d["mlmodel_error"]);
+}
+
+/// Every file called `name` under `dir`.
+fn walkdir_find(dir: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir_find(&p, name));
+        } else if e.file_name() == name {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_deleted_version_number_is_not_given_again() {
+    let (_dir, s, runs) = registry_fixture();
+    call(&s, "mlflow/model-versions/delete", json!({"name": "clf", "version": "2"})).unwrap();
+    let v =
+        call(&s, "mlflow/model-versions/create", json!({"name": "clf", "source": format!("runs:/{}/model", runs[0])}))
+            .unwrap();
+    assert_eq!(v["model_version"]["version"], json!("3"));
+}

@@ -213,6 +213,8 @@ pub fn update_model(tx: &Write<'_>, name: &str, description: Option<&str>, now: 
 pub fn delete_model(tx: &Write<'_>, name: &str) -> Result<()> {
     require_model(tx, name)?;
     tx.execute("DELETE FROM registered_models WHERE name = ?1", params![name])?;
+    // A model created later under the same name starts with a history of its own.
+    tx.execute("DELETE FROM registry_events WHERE name = ?1", params![name])?;
     Ok(())
 }
 
@@ -330,8 +332,11 @@ pub fn create_version(tx: &Write<'_>, new: NewVersion, now: i64) -> Result<Model
     require_model(tx, &new.name)?;
     let version = match new.version {
         Some(v) => v,
+        // As MLflow, a deleted version's number is never given again.
         None => tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = ?1",
+            "SELECT COALESCE(MAX(v), 0) + 1 FROM (
+               SELECT MAX(version) AS v FROM model_versions WHERE name = ?1
+               UNION ALL SELECT MAX(version) FROM registry_events WHERE name = ?1 AND kind = 'version_deleted')",
             params![new.name],
             |r| r.get(0),
         )?,
@@ -401,12 +406,16 @@ pub fn transition_stage(
     get_version(tx, name, version)
 }
 
-/// Deletes a version and the aliases pointing at it.
+/// Deletes a version and the aliases pointing at it. The history keeps the stage it was in
+/// and each alias removed with it.
 pub fn delete_version(tx: &Write<'_>, name: &str, version: i64, now: i64) -> Result<()> {
-    get_version(tx, name, version)?;
+    let v = get_version(tx, name, version)?;
+    for alias in &v.aliases {
+        record(tx, name, Some(version), "alias_deleted", Some(alias), None, now)?;
+    }
     tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2", params![name, version])?;
     tx.execute("DELETE FROM model_versions WHERE name = ?1 AND version = ?2", params![name, version])?;
-    record(tx, name, Some(version), "version_deleted", None, None, now)?;
+    record(tx, name, Some(version), "version_deleted", Some(&v.current_stage), None, now)?;
     touch_model(tx, name, now)
 }
 
@@ -504,6 +513,180 @@ pub fn events(conn: &Read, name: &str) -> Result<Vec<RegistryEvent>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A registered model as the models list shows it: the model and how many versions it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    /// The model, with its latest version per stage, tags and aliases.
+    pub model: RegisteredModel,
+    /// Number of versions.
+    pub version_count: i64,
+}
+
+/// Every registered model whose name contains `filter` (case-insensitively), by name.
+pub fn summaries(conn: &Read, filter: &str) -> Result<Vec<ModelSummary>> {
+    let names: Vec<String> = conn
+        .prepare_cached(
+            "SELECT name FROM registered_models WHERE instr(lower(name), lower(?1)) > 0 ORDER BY lower(name), name",
+        )?
+        .query_map(params![filter], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut count = conn.prepare_cached("SELECT COUNT(*) FROM model_versions WHERE name = ?1")?;
+    names
+        .into_iter()
+        .map(|name| {
+            let version_count = count.query_row(params![name], |r| r.get(0))?;
+            Ok(ModelSummary { model: get_model(conn, &name)?, version_count })
+        })
+        .collect()
+}
+
+/// Every version of a model, newest first, with tags and aliases.
+pub fn versions_of(conn: &Read, name: &str) -> Result<Vec<ModelVersion>> {
+    require_model(conn, name)?;
+    let rows: Vec<ModelVersion> = conn
+        .prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM model_versions WHERE name = ?1 ORDER BY version DESC"))?
+        .query_map(params![name], version_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|v| complete(conn, v)).collect()
+}
+
+/// One version as a board shows it at some time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardVersion {
+    /// Version number.
+    pub version: i64,
+    /// Its stage then.
+    pub stage: String,
+    /// The aliases pointing at it then.
+    pub aliases: Vec<String>,
+    /// Its record now; `None` for a version deleted since.
+    pub current: Option<ModelVersion>,
+}
+
+/// A model's versions as they stood at `at` (ms), or now: newest first.
+///
+/// The past is replayed from the recorded history. What was never recorded (a registry
+/// imported from MLflow keeps no history) is taken as it is now; a version deleted since
+/// comes back with the stage it was deleted in.
+pub fn board(conn: &Read, name: &str, at: Option<i64>) -> Result<Vec<BoardVersion>> {
+    let current = versions_of(conn, name)?;
+    match at {
+        None => Ok(current
+            .into_iter()
+            .map(|v| BoardVersion {
+                version: v.version,
+                stage: v.current_stage.clone(),
+                aliases: v.aliases.clone(),
+                current: Some(v),
+            })
+            .collect()),
+        Some(at) => {
+            let aliases = model_aliases(conn, name)?;
+            Ok(replay(current, &aliases, &events(conn, name)?, at))
+        }
+    }
+}
+
+/// The board at `at` from the versions and aliases now and the history (oldest first).
+pub fn replay(
+    current: Vec<ModelVersion>,
+    aliases: &[(String, i64)],
+    events: &[RegistryEvent],
+    at: i64,
+) -> Vec<BoardVersion> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let of_version = |v: i64| events.iter().filter(move |e| e.version == Some(v));
+    let created_at = |v: i64| of_version(v).find(|e| e.kind == "version_created").map(|e| e.time);
+    // The value of a recorded property at `at`: the last change up to then, else the state
+    // before the first change after it, else (never changed) what it is now.
+    fn at_time<'a, T>(
+        changes: impl Iterator<Item = &'a RegistryEvent>,
+        at: i64,
+        after: impl Fn(&RegistryEvent) -> T,
+        before: impl Fn(&RegistryEvent) -> T,
+        now: T,
+    ) -> T {
+        let mut first_later = None;
+        let mut last_earlier = None;
+        for e in changes {
+            if e.time <= at {
+                last_earlier = Some(e);
+            } else if first_later.is_none() {
+                first_later = Some(e);
+            }
+        }
+        match (last_earlier, first_later) {
+            (Some(e), _) => after(e),
+            (None, Some(e)) => before(e),
+            (None, None) => now,
+        }
+    }
+
+    let mut board: BTreeMap<i64, BoardVersion> = BTreeMap::new();
+    for v in current {
+        if v.creation_time.or(created_at(v.version)).is_some_and(|c| c > at) {
+            continue;
+        }
+        board.insert(
+            v.version,
+            BoardVersion { version: v.version, stage: v.current_stage.clone(), aliases: Vec::new(), current: Some(v) },
+        );
+    }
+    for e in events.iter().filter(|e| e.kind == "version_deleted" && e.time > at) {
+        let Some(v) = e.version else { continue };
+        let deleted_before = of_version(v).any(|d| d.kind == "version_deleted" && d.time <= at);
+        if board.contains_key(&v) || deleted_before || created_at(v).is_some_and(|c| c > at) {
+            continue;
+        }
+        let stage = e.old_value.clone().unwrap_or_else(|| "None".into());
+        board.insert(v, BoardVersion { version: v, stage, aliases: Vec::new(), current: None });
+    }
+    for b in board.values_mut() {
+        let now = b.stage.clone();
+        b.stage = at_time(
+            of_version(b.version).filter(|e| e.kind == "stage"),
+            at,
+            |e| e.new_value.clone().unwrap_or_default(),
+            |e| e.old_value.clone().unwrap_or_default(),
+            now,
+        );
+    }
+    let mut names: BTreeSet<&str> = aliases.iter().map(|(a, _)| a.as_str()).collect();
+    for e in events {
+        match e.kind.as_str() {
+            "alias_set" => names.extend(e.new_value.as_deref()),
+            "alias_deleted" => names.extend(e.old_value.as_deref()),
+            _ => {}
+        }
+    }
+    for alias in names {
+        let changes = events.iter().filter(|e| match e.kind.as_str() {
+            "alias_set" => e.new_value.as_deref() == Some(alias),
+            "alias_deleted" => e.old_value.as_deref() == Some(alias),
+            _ => false,
+        });
+        let now = aliases.iter().find(|(a, _)| a == alias).map(|(_, v)| *v);
+        let points_at = at_time(
+            changes,
+            at,
+            |e| if e.kind == "alias_set" { e.version } else { None },
+            |e| {
+                if e.kind == "alias_set" {
+                    // `alias@old` when it moved; nothing when it was new.
+                    e.old_value.as_deref().and_then(|o| o.rsplit_once('@')).and_then(|(_, v)| v.parse().ok())
+                } else {
+                    e.version
+                }
+            },
+            now,
+        );
+        if let Some(b) = points_at.and_then(|v| board.get_mut(&v)) {
+            b.aliases.push(alias.to_string());
+        }
+    }
+    board.into_values().rev().collect()
 }
 
 /// Loads versions by key, completing each.

@@ -275,3 +275,84 @@ fn many_readers_while_one_writes() {
     }
     assert_eq!(store.read(|c| metrics::history(c, h, "k", 0, 1000)).unwrap().items.len(), 200);
 }
+
+/// A model with versions 1..=n created at t = 10, 20, … (ms).
+fn registry(store: &Store, n: i64) {
+    use runlens_store::registry::{self, NewVersion};
+    store
+        .write(|tx| {
+            registry::create_model(tx, "m", None, &[], 1)?;
+            for v in 1..=n {
+                let new = NewVersion { name: "m".into(), source: format!("runs:/r{v}/model"), ..Default::default() };
+                registry::create_version(tx, new, v * 10)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The board at `at` as `version:stage[@alias…]`, newest first; deleted versions end in `†`.
+fn board_at(store: &Store, at: Option<i64>) -> Vec<String> {
+    let board = store.read(|c| runlens_store::registry::board(c, "m", at)).unwrap();
+    board
+        .iter()
+        .map(|b| {
+            let aliases: String = b.aliases.iter().map(|a| format!("@{a}")).collect();
+            format!("{}:{}{aliases}{}", b.version, b.stage, if b.current.is_none() { "†" } else { "" })
+        })
+        .collect()
+}
+
+#[test]
+fn a_past_board_is_replayed_from_the_history() {
+    use runlens_store::registry;
+    let (_dir, store) = store();
+    registry(&store, 3);
+    store
+        .write(|tx| {
+            registry::transition_stage(tx, "m", 1, "Production", false, 100)?;
+            registry::set_alias(tx, "m", "champion", 1, 110)?;
+            registry::transition_stage(tx, "m", 2, "Staging", false, 120)?;
+            registry::transition_stage(tx, "m", 2, "production", true, 200)?;
+            registry::set_alias(tx, "m", "champion", 2, 210)?;
+            registry::set_alias(tx, "m", "old", 1, 220)?;
+            registry::delete_version(tx, "m", 1, 300)?;
+            registry::delete_alias(tx, "m", "champion", 310)
+        })
+        .unwrap();
+    let check = |at: Option<i64>, expect: &[&str]| assert_eq!(board_at(&store, at), expect, "at {at:?}");
+    check(Some(5), &[]);
+    check(Some(25), &["2:None", "1:None†"]);
+    check(Some(115), &["3:None", "2:None", "1:Production@champion†"]);
+    check(Some(150), &["3:None", "2:Staging", "1:Production@champion†"]);
+    check(Some(205), &["3:None", "2:Production", "1:Archived@champion†"]);
+    check(Some(250), &["3:None", "2:Production@champion", "1:Archived@old†"]);
+    check(Some(305), &["3:None", "2:Production@champion"]);
+    check(None, &["3:None", "2:Production"]);
+    // A deleted number is never given again.
+    let v = store
+        .write(|tx| {
+            registry::delete_version(tx, "m", 3, 400)?;
+            let new = registry::NewVersion { name: "m".into(), source: "runs:/x/model".into(), ..Default::default() };
+            registry::create_version(tx, new, 410)
+        })
+        .unwrap();
+    assert_eq!(v.version, 4);
+    check(Some(350), &["3:None†", "2:Production"]);
+}
+
+#[test]
+fn an_imported_registry_without_history_shows_as_it_is_now() {
+    use runlens_store::registry;
+    let (_dir, store) = store();
+    registry(&store, 2);
+    store
+        .write(|tx| {
+            tx.execute("DELETE FROM registry_events", [])?;
+            tx.execute("UPDATE model_versions SET current_stage = 'Production' WHERE version = 2", [])?;
+            registry::set_imported_alias(tx, "m", "prod", 2)
+        })
+        .unwrap();
+    assert_eq!(board_at(&store, Some(15)), ["1:None"]);
+    assert_eq!(board_at(&store, Some(25)), ["2:Production@prod", "1:None"]);
+}
