@@ -184,7 +184,7 @@ ops! {
     "mlflow/model-versions/get-download-uri" [Get] => registry::get_model_version_download_uri,
     // Runlens's own: the UI's run search (with OR and parentheses) and the registry history.
     "runlens/runs/search" [Post] => tracking::search_runs_extended,
-    "runlens/registered-models/history" [Get] => registry::registry_history,
+    "runlens/registered-models/history" [Get, Post] => registry::registry_history,
     "runlens/registered-models/list" [Get, Post] => board::list_models,
     "runlens/registered-models/board" [Get, Post] => board::board,
     "runlens/model-versions/details" [Get, Post] => board::version_details,
