@@ -71,6 +71,9 @@ client.set_registered_model_alias("iris-classifier", "champion", 2)
 client.set_registered_model_tag("iris-classifier", "owner", "alice")
 client.update_registered_model("iris-classifier", description="Production iris classifier.\nMulti-line.")
 client.set_model_version_tag("iris-classifier", 1, "validated", "false")
+# A third version, deleted: MLflow keeps its row as Deleted_Internal.
+client.create_model_version("iris-classifier", client.get_model_version("iris-classifier", 1).source)
+client.delete_model_version("iris-classifier", 3)
 
 gone = client.create_experiment("to be deleted")
 r = client.create_run(gone, run_name="in the bin")

@@ -65,12 +65,18 @@ def test_an_imported_registry_is_a_board_the_client_and_history_agree_with(backe
         # Both are in the history; the board before them is the imported one.
         events = op(url, "runlens/registered-models/history", name=MODEL)["events"]
         assert [(e["kind"], e.get("version"), e.get("old_value"), e.get("new_value")) for e in events] == [
+            ("version_deleted", "3", None, None),
             ("stage", "2", "Production", "Archived"),
             ("stage", "1", "Staging", "Production"),
             ("alias_set", "1", "champion@2", "champion"),
             ("alias_set", "2", None, "challenger"),
         ]
         assert cards(url, at=before) == {"2": ("Production", ["champion"]), "1": ("Staging", [])}
+
+        # The version MLflow deleted is not on the board, and its number is not given again.
+        source = page["model_version"]["source"]
+        new = op(url, "mlflow/model-versions/create", name=MODEL, source=source, model_id=source.split("/")[-1])
+        assert new["model_version"]["version"] == "4"
     finally:
         proc.terminate()
         proc.wait()

@@ -323,10 +323,14 @@ pub(crate) fn write_registered_model(
             registry::set_model_tag(tx, &m.name, &t.key, &t.value)?;
         }
         for v in &m.versions {
-            registry::upsert_imported_version(tx, v)?;
+            if v.current_stage == registry::DELETED_INTERNAL {
+                registry::record_imported_deletion(tx, &m.name, v.version, v.last_updated_time)?;
+            } else {
+                registry::upsert_imported_version(tx, v)?;
+            }
         }
         for (alias, version) in &m.aliases {
-            if m.versions.iter().any(|v| v.version == *version) {
+            if m.versions.iter().any(|v| v.version == *version && v.current_stage != registry::DELETED_INTERNAL) {
                 registry::set_imported_alias(tx, &m.name, alias, *version)?;
             }
         }
@@ -335,7 +339,8 @@ pub(crate) fn write_registered_model(
     match result {
         Ok(()) => {
             summary.registered_models += 1;
-            summary.model_versions += m.versions.len();
+            summary.model_versions +=
+                m.versions.iter().filter(|v| v.current_stage != registry::DELETED_INTERNAL).count();
         }
         Err(e) => summary.skip(format!("registered model {}", m.name), source, e.to_string()),
     }

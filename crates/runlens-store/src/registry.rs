@@ -748,6 +748,25 @@ pub fn upsert_imported_version(tx: &Write<'_>, v: &ModelVersion) -> Result<()> {
     Ok(())
 }
 
+/// MLflow's mark on a deleted version (its row stays, so the number is never given again).
+pub const DELETED_INTERNAL: &str = "Deleted_Internal";
+
+/// Records a version the source deleted (MLflow keeps it as `Deleted_Internal`): a version
+/// imported before is removed, and its number is never given again.
+pub fn record_imported_deletion(tx: &Write<'_>, name: &str, version: i64, time: Option<i64>) -> Result<()> {
+    tx.execute("DELETE FROM registered_model_aliases WHERE name = ?1 AND version = ?2", params![name, version])?;
+    tx.execute("DELETE FROM model_versions WHERE name = ?1 AND version = ?2", params![name, version])?;
+    let known: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM registry_events WHERE name = ?1 AND version = ?2 AND kind = 'version_deleted')",
+        params![name, version],
+        |r| r.get(0),
+    )?;
+    if !known {
+        record(tx, name, Some(version), "version_deleted", None, None, time.unwrap_or(0))?;
+    }
+    Ok(())
+}
+
 /// Sets an alias as the source records it, without writing a history event (imports).
 pub fn set_imported_alias(tx: &Write<'_>, name: &str, alias: &str, version: i64) -> Result<()> {
     tx.execute(
