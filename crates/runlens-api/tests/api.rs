@@ -691,7 +691,8 @@ fn the_board_shows_stages_aliases_and_key_metrics_now_and_in_the_past() {
 
     call(&s, "mlflow/model-versions/transition-stage", json!({"name": "clf", "version": "1", "stage": "Production"}))
         .unwrap();
-    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "1"})).unwrap();
+    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "1"}))
+        .unwrap();
     let before = call(&s, "runlens/registered-models/history", json!({"name": "clf"})).unwrap()["events"]
         .as_array()
         .unwrap()
@@ -706,7 +707,8 @@ fn the_board_shows_stages_aliases_and_key_metrics_now_and_in_the_past() {
         json!({"name": "clf", "version": "2", "stage": "production", "archive_existing_versions": true}),
     )
     .unwrap();
-    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "2"})).unwrap();
+    call(&s, "mlflow/registered-models/alias/set", json!({"name": "clf", "alias": "champion", "version": "2"}))
+        .unwrap();
     assert_eq!(board_cards(&s, json!({"name": "clf"})), ["2:Production@champion", "1:Archived"]);
     assert_eq!(board_cards(&s, json!({"name": "clf", "at": before})), ["2:None", "1:Production@champion"]);
     assert_eq!(board_cards(&s, json!({"name": "clf", "at": 1})), Vec::<String>::new());
