@@ -116,7 +116,8 @@ test('an mlruns folder imported from the Import page shows its runs', async () =
   // The sidebar lists the imported experiment at once; it leads to the runs.
   await page.getByTestId('experiment-list').getByRole('link', { name: 'imported from disk' }).click({ timeout: 2000 });
   await page.getByRole('link', { name: 'disk-run' }).waitFor();
-  assert.match(await page.getByTestId('runs-table').textContent(), /0\.4/);
+  // The row's cells are read after its name: wait for the value rather than race it.
+  await page.getByTestId('runs-table').getByText('0.4', { exact: true }).waitFor();
   assert.deepEqual(errors, []);
   await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/import.png` : undefined });
   await page.close();

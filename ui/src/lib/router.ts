@@ -5,6 +5,9 @@
 //   #/experiments/E/runs/R/artifacts/<path>          a run's artifact (segments percent-encoded)
 //   #/compare-runs?runs=[...]&experiments=[...]      selected runs side by side
 //   #/import                                         import from MLflow
+//   #/models                                         the registered models
+//   #/models/NAME[?at=<ms>]                          a model's stage board (at a past time)
+//   #/models/NAME/versions/V                         one model version
 //   #/presentations                                  the presentations
 //   #/presentations/<id>                             one presentation's editor
 //   #/presentations/<id>/present[?slide=N]           presenting it (full window), from slide N
@@ -15,6 +18,9 @@ export type Route =
   | { kind: 'experiment'; experimentIds: string[]; experimentId: string }
   | { kind: 'run'; experimentId: string; runId: string; artifactPath: string | null }
   | { kind: 'compare-runs'; runIds: string[]; experimentIds: string[] }
+  | { kind: 'models' }
+  | { kind: 'model'; name: string; at: number | null }
+  | { kind: 'model-version'; name: string; version: string }
   | { kind: 'presentations' }
   | { kind: 'presentation'; id: string }
   | { kind: 'present'; id: string; slide: number }
@@ -55,6 +61,14 @@ export function parseRoute(hash: string): Route {
       const n = Number(query.get('slide') ?? '1');
       return { kind: 'present', id: parts[1], slide: Number.isInteger(n) && n >= 1 ? n : 1 };
     }
+  }
+  if (parts[0] === 'models') {
+    if (parts.length === 1) return { kind: 'models' };
+    if (parts.length === 2) {
+      const at = Number(query.get('at') ?? '');
+      return { kind: 'model', name: parts[1], at: query.has('at') && Number.isFinite(at) && at > 0 ? at : null };
+    }
+    if (parts.length === 4 && parts[2] === 'versions') return { kind: 'model-version', name: parts[1], version: parts[3] };
   }
   if (parts[0] === 'compare-runs') {
     return { kind: 'compare-runs', runIds: jsonList(query.get('runs')), experimentIds: jsonList(query.get('experiments')) };
@@ -113,4 +127,17 @@ export function presentationHref(id: string): string {
 /** Presenting a presentation, from slide `slide` (1-based). */
 export function presentHref(id: string, slide = 1): string {
   return `${presentationHref(id)}/present${slide > 1 ? `?slide=${slide}` : ''}`;
+}
+
+export function modelsHref(): string {
+  return '#/models';
+}
+
+/** A model's stage board; with `at` (ms), the board as it was then. */
+export function modelHref(name: string, at?: number | null): string {
+  return `#/models/${encodeURIComponent(name)}${at ? `?at=${Math.round(at)}` : ''}`;
+}
+
+export function modelVersionHref(name: string, version: string): string {
+  return `${modelHref(name)}/versions/${encodeURIComponent(version)}`;
 }

@@ -42,11 +42,6 @@ export function safeHttpUrl(v: string | undefined): string | null {
   }
 }
 
-/** The registry page of a model version. */
-export function modelVersionHref(name: string, version: string): string {
-  return `#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-}
-
 /**
  * Where in the run's artifacts a URI points (`runs:/<run>/path`, or any URI containing
  * `/<run>/artifacts/path`), or null when it is elsewhere.

@@ -50,6 +50,14 @@ export function quote(v: string): string {
   return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** Dispatched on `window` (detail: the run id) after the UI changed what relates to a run. */
+export const RUN_RELATED_CHANGED = 'runlens:run-related-changed';
+
+/** Tells the run page showing `runId` to reload its related lists (registered versions…) now. */
+export function notifyRunRelatedChanged(runId: string) {
+  window.dispatchEvent(new CustomEvent(RUN_RELATED_CHANGED, { detail: runId }));
+}
+
 /** Refreshes of the related lists while the run is not running: every this many polls. */
 const IDLE_RELATED_EVERY = 10;
 
@@ -72,12 +80,18 @@ export class RunData {
   private parentId: string | null = null;
   private closed = false;
 
+  private onRelatedChanged = (e: Event) => {
+    if ((e as CustomEvent<string>).detail === this.runId) void this.load(true);
+  };
+
   constructor(readonly runId: string) {
     this.histories = new MetricHistories(runId);
+    window.addEventListener(RUN_RELATED_CHANGED, this.onRelatedChanged);
   }
 
   close() {
     this.closed = true;
+    window.removeEventListener(RUN_RELATED_CHANGED, this.onRelatedChanged);
     this.histories.close();
   }
 
