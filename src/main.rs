@@ -91,17 +91,30 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SyncDirection {
-    /// Copy experiments and runs from a tracking server into the local store
+    /// Copy experiments, runs (full histories), logged models, the registry and artifacts from
+    /// a tracking server into the local store, keeping ids. A second pull fetches only what
+    /// changed; an interrupted pull resumes. Signs in as the MLflow client does
+    /// (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD, MLFLOW_TRACKING_INSECURE_TLS).
+    /// Exits 0 when all was pulled, 3 when something was skipped or in conflict (listed on stderr)
     Pull {
         /// The tracking server, e.g. https://mlflow.example.com
         #[arg(long)]
         from: String,
+        /// Only this experiment, by name or id on the server (repeatable)
+        #[arg(long = "experiment", value_name = "NAME_OR_ID")]
+        experiments: Vec<String>,
     },
-    /// Send runs made on this machine to a tracking server
+    /// Send runs made on this machine (logged or imported, not pulled) to a tracking server:
+    /// the experiment (created by name if missing), params, tags, full metric histories and
+    /// artifacts. Pushing again sends only what is new. Exits 3 when something was skipped or
+    /// in conflict
     Push {
         /// The tracking server, e.g. https://mlflow.example.com
         #[arg(long)]
         to: String,
+        /// Only this experiment, by name or id here (repeatable)
+        #[arg(long = "experiment", value_name = "NAME_OR_ID")]
+        experiments: Vec<String>,
     },
 }
 
@@ -124,11 +137,74 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chart { runs, metrics, out, width, height, x, smooth, log_y, scale, title } => {
             chart(data_dir, runs, metrics, &out, (width, height, scale), x, smooth, log_y, title)
         }
-        Command::Sync { .. } => {
-            eprintln!("runlens: this command is not available in this build yet (see the README's roadmap)");
-            Ok(ExitCode::from(2))
-        }
+        Command::Sync { direction } => sync(data_dir, direction),
     }
+}
+
+fn sync(data_dir: PathBuf, direction: SyncDirection) -> anyhow::Result<ExitCode> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    let (pulling, url, experiments) = match direction {
+        SyncDirection::Pull { from, experiments } => (true, from, experiments),
+        SyncDirection::Push { to, experiments } => (false, to, experiments),
+    };
+    let store =
+        runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let remote = runlens_sync::Remote::new(&url, &runlens_sync::Credentials::from_env())?;
+    let verb = if pulling { "pull" } else { "push" };
+    // A line at most every half second, and one when an experiment is done.
+    let last = Mutex::new((Instant::now() - Duration::from_secs(1), String::new()));
+    let progress = |p: &runlens_sync::Progress| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let finished = p.total > 0 && p.done == p.total;
+        if last.0.elapsed() < Duration::from_millis(500) && !finished && p.experiment == last.1 {
+            return;
+        }
+        if p.experiment.is_empty() {
+            eprintln!("{verb}: {}…", p.phase);
+        } else {
+            eprintln!(
+                "{verb}: {}: {} {}/{} runs, {} metric points, {} files",
+                p.experiment, p.phase, p.done, p.total, p.metric_points, p.artifacts
+            );
+        }
+        *last = (Instant::now(), p.experiment.clone());
+    };
+    let cancel = AtomicBool::new(false);
+    let options = runlens_sync::Options { experiments, progress: &progress, cancel: &cancel };
+    let result = if pulling {
+        runlens_sync::pull(&store, &remote, &options)
+    } else {
+        runlens_sync::push(&store, &remote, &options)
+    };
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("runlens: sync {verb} {url}: {e}");
+            eprintln!("runlens: what was synced before this stays; running the same command again continues");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let what = if pulling { format!("Pulled from {url}") } else { format!("Pushed to {url}") };
+    let mut line = format!(
+        "{what}: {} experiments, {} new runs, {} updated, {} unchanged, {} metric points, {} artifact files",
+        r.experiments, r.runs_new, r.runs_updated, r.runs_unchanged, r.metric_points, r.artifacts
+    );
+    if pulling {
+        line.push_str(&format!(
+            ", {} logged models, {} registered models ({} versions)",
+            r.logged_models, r.registered_models, r.model_versions
+        ));
+    }
+    println!("{line}, {} conflicts, {} skipped.", r.conflicts.len(), r.skipped.len());
+    for c in &r.conflicts {
+        eprintln!("conflict: {c}");
+    }
+    for s in &r.skipped {
+        eprintln!("skipped: {s}");
+    }
+    Ok(if r.conflicts.is_empty() && r.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }
 
 #[allow(clippy::too_many_arguments)]

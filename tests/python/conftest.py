@@ -2,8 +2,13 @@
 
 import os
 import re
+import shutil
+import socket
 import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
@@ -34,3 +39,42 @@ def server():
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_mlflow_server(root, port=None):
+    """MLflow's own server: SQLite backend in `root`, artifact proxy, one worker, on loopback.
+    Returns (url, process)."""
+    port = port or free_port()
+    mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
+    proc = subprocess.Popen(
+        [mlflow_bin, "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+         "--artifacts-destination", f"{root}/artifacts", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/health", timeout=1).status == 200:
+                return url, proc
+        except Exception:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("mlflow server did not start")
+
+
+@pytest.fixture(scope="module")
+def mlflow_server():
+    """A fresh MLflow server for each test module."""
+    root = tempfile.mkdtemp(prefix="mlflow-ref-")
+    url, proc = start_mlflow_server(root)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    shutil.rmtree(root, ignore_errors=True)

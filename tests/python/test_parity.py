@@ -5,13 +5,6 @@ become run names, model ids become model names, times are dropped) before compar
 import os
 import math
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 
 import mlflow
 import numpy as np
@@ -21,42 +14,9 @@ from mlflow import MlflowClient
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 
+
 pytest.importorskip("sklearn")
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def mlflow_server():
-    """MLflow's own server: SQLite backend, artifact proxy, one worker, on loopback."""
-    root = tempfile.mkdtemp(prefix="mlflow-ref-")
-    port = free_port()
-    mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
-    proc = subprocess.Popen(
-        [mlflow_bin, "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-         "--artifacts-destination", f"{root}/artifacts", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/health", timeout=1).status == 200:
-                break
-        except Exception:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("mlflow server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def error_of(fn):

@@ -24,6 +24,7 @@ pub mod runs;
 pub mod schema;
 pub mod search;
 pub mod series;
+pub mod sync_state;
 pub mod table;
 pub mod tags;
 

@@ -20,7 +20,8 @@ impl Lifecycle {
             Lifecycle::Deleted => "deleted",
         }
     }
-    pub(crate) fn parse(s: &str) -> Lifecycle {
+    /// MLflow's spelling read back (anything but `deleted` is active).
+    pub fn parse(s: &str) -> Lifecycle {
         if s == "deleted" {
             Lifecycle::Deleted
         } else {

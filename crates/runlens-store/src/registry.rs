@@ -97,7 +97,8 @@ fn not_found_version(name: &str, version: i64) -> Error {
     Error::NotFound(format!("Model Version (name={name}, version={version}) not found"))
 }
 
-fn record(
+/// Records a registry change (stage moves, alias changes) in the history.
+pub fn record(
     tx: &Write<'_>,
     name: &str,
     version: Option<i64>,

@@ -381,3 +381,47 @@ pub fn upsert_imported(tx: &Write<'_>, run: &ImportedRun) -> Result<i64> {
     )?;
     handle(tx, &i.run_id)
 }
+
+/// Where a run came from: `local` (logged here), `imported` or `pulled`.
+pub fn set_origin(tx: &Write<'_>, run: i64, origin: &str) -> Result<()> {
+    tx.execute("UPDATE runs SET origin = ?2 WHERE id = ?1", params![run, origin])?;
+    Ok(())
+}
+
+/// A run of an experiment as sync sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOrigin {
+    /// Handle.
+    pub handle: i64,
+    /// Run id.
+    pub run_id: String,
+    /// `local`, `imported` or `pulled`.
+    pub origin: String,
+    /// Active or deleted.
+    pub lifecycle_stage: String,
+}
+
+/// Every run of an experiment with where it came from, oldest first.
+pub fn origins(conn: &Read, experiment_id: i64) -> Result<Vec<RunOrigin>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, run_uuid, origin, lifecycle_stage FROM runs WHERE experiment_id = ?1 ORDER BY start_time, id",
+    )?;
+    let rows = stmt.query_map(params![experiment_id], |r| {
+        Ok(RunOrigin { handle: r.get(0)?, run_id: r.get(1)?, origin: r.get(2)?, lifecycle_stage: r.get(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The folder holding a run's artifact files: an imported folder referenced in place, else
+/// `<root>/<experiment>/<run>/artifacts`.
+pub fn artifact_folder(conn: &Read, root: &std::path::Path, run_id: &str) -> Result<std::path::PathBuf> {
+    let (dir, exp): (Option<String>, i64) = conn
+        .prepare_cached("SELECT artifact_dir, experiment_id FROM runs WHERE run_uuid = ?1")?
+        .query_row(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))?;
+    match dir {
+        Some(d) => Ok(std::path::PathBuf::from(d)),
+        None => crate::artifacts::run_dir(root, exp, run_id),
+    }
+}

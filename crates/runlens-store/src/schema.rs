@@ -275,11 +275,50 @@ DROP INDEX latest_metrics_by_key;
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value, kind, min_value, max_value);
 "#;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: V1 }, Migration { version: 2, sql: V2 }, Migration { version: 3, sql: V3 }];
+/// Sync with MLflow tracking servers: the servers (remotes), which local experiment stands for
+/// which remote one, and which local run was pulled from or pushed as which remote run, with
+/// a fingerprint of the run as it was when last synced (what changed on which side since).
+const V4: &str = r#"
+CREATE TABLE remotes (
+    url        TEXT PRIMARY KEY,
+    username   TEXT,
+    added_time INTEGER NOT NULL
+);
+
+CREATE TABLE sync_experiments (
+    remote     TEXT NOT NULL,
+    remote_id  TEXT NOT NULL,
+    local_id   INTEGER NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+    last_pull  INTEGER,
+    last_push  INTEGER,
+    PRIMARY KEY (remote, remote_id)
+) WITHOUT ROWID;
+CREATE INDEX sync_experiments_by_local ON sync_experiments (local_id);
+
+CREATE TABLE sync_runs (
+    remote        TEXT NOT NULL,
+    run           INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    remote_run_id TEXT NOT NULL,
+    direction     TEXT NOT NULL CHECK (direction IN ('pull', 'push')),
+    -- The run's fingerprint on the server and here when last synced: which side changed since.
+    remote_fingerprint TEXT NOT NULL,
+    local_fingerprint  TEXT NOT NULL,
+    complete      INTEGER NOT NULL DEFAULT 0,
+    synced_time   INTEGER NOT NULL,
+    PRIMARY KEY (remote, run)
+) WITHOUT ROWID;
+CREATE INDEX sync_runs_by_remote_run ON sync_runs (remote, remote_run_id);
+"#;
+
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: V1 },
+    Migration { version: 2, sql: V2 },
+    Migration { version: 3, sql: V3 },
+    Migration { version: 4, sql: V4 },
+];
 
 /// The newest schema version this build writes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// Brings the database to [`LATEST`], or refuses a database from the future.
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
