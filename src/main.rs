@@ -151,7 +151,9 @@ fn sync(data_dir: PathBuf, direction: SyncDirection) -> anyhow::Result<ExitCode>
     };
     let store =
         runlens_api::open_store(&data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
-    let remote = runlens_sync::Remote::new(&url, &runlens_sync::Credentials::from_env())?;
+    // The MLflow client's variables; else a remote saved in the app (its secret in the keyring).
+    let credentials = runlens_api::sync::credentials_for(&store, url.trim().trim_end_matches('/'));
+    let remote = runlens_sync::Remote::new(&url, &credentials)?;
     let verb = if pulling { "pull" } else { "push" };
     // A line at most every half second, and one when an experiment is done.
     let last = Mutex::new((Instant::now() - Duration::from_secs(1), String::new()));

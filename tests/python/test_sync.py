@@ -300,3 +300,49 @@ def test_bad_servers_give_clear_errors_and_change_nothing(tmp_path):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def call(base, op, **args):
+    resp = requests.post(f"{base}/api/2.0/{op}", json=args, timeout=60)
+    assert resp.ok, (op, resp.status_code, resp.text)
+    return resp.json()
+
+
+def test_the_app_syncs_through_its_api_with_progress(team, tmp_path):
+    url, ids = team
+    data = str(tmp_path / "app")
+    proc, local = serve(data)
+    try:
+        saved = call(local, "runlens/remotes/save", url=url + "/", auth="token", secret="not-needed")
+        assert saved["url"] == url and saved["secret"] in ("keyring", "session")
+        remotes = call(local, "runlens/remotes/list")["remotes"]
+        assert [(r["url"], r["auth"], r.get("secret")) for r in remotes] == [(url, "token", saved["secret"])]
+        names = [e["name"] for e in call(local, "runlens/remotes/experiments", url=url)["experiments"]]
+        assert "team-vision" in names
+
+        job = call(local, "runlens/sync/start", url=url, direction="pull", experiments=["team-vision"])
+        assert job["state"] == "running"
+        deadline = time.time() + 120
+        while job["state"] == "running" and time.time() < deadline:
+            time.sleep(0.2)
+            job = call(local, "runlens/sync/status", job_id=job["job_id"])
+        assert job["state"] == "done", job
+        assert job["report"]["runs_new"] == 5 and job["progress"]["total"] == 5, job
+        assert [j["job_id"] for j in call(local, "runlens/sync/jobs")["jobs"]] == [job["job_id"]]
+
+        syncs = call(local, "runlens/experiments/sync-state")["experiments"]
+        assert [(s["url"], "last_pull" in s) for s in syncs] == [(url, True)]
+        exp = syncs[0]["experiment_id"]
+        state = call(local, "runlens/runs/sync-state", run_id=ids[0])
+        assert (state["origin"], state["url"], state["direction"], state["complete"]) == ("pulled", url, "pull", True)
+        rows = call(local, "runlens/runs/table", experiment_ids=[exp], columns=[])["rows"]
+        assert rows and all(r["pulled"] for r in rows)
+
+        # A second sync while one runs is refused; an unknown job is a 404.
+        resp = requests.post(f"{local}/api/2.0/runlens/sync/status", json={"job_id": "999"}, timeout=10)
+        assert resp.status_code == 404
+        call(local, "runlens/remotes/remove", url=url)
+        assert call(local, "runlens/remotes/list")["remotes"] == []
+    finally:
+        proc.terminate()
+        proc.wait()

@@ -154,6 +154,8 @@ pub enum TableRow {
         children: usize,
         /// Pinned to the top.
         pinned: bool,
+        /// Pulled from a tracking server (a copy of the team's run).
+        pulled: bool,
         /// One cell per requested column.
         cells: Vec<Option<CellJson>>,
     },
@@ -266,6 +268,7 @@ pub fn runs_table(store: &Store, req: TableRequest) -> ApiResult<TableResponse> 
                 .collect();
             let mut loaded: std::collections::HashMap<i64, table::RunCells> =
                 handles.iter().copied().zip(table::cells(c, &handles, &p.columns)?).collect();
+            let pulled = runlens_store::runs::pulled_among(c, &handles)?;
             let rows = page
                 .iter()
                 .filter_map(|r| match r {
@@ -283,6 +286,7 @@ pub fn runs_table(store: &Store, req: TableRequest) -> ApiResult<TableResponse> 
                             depth: *depth,
                             children: *children,
                             pinned: *pinned,
+                            pulled: pulled.contains(handle),
                             cells: rc.cells.into_iter().map(|c| c.map(cell_json)).collect(),
                         })
                     }

@@ -18,6 +18,7 @@ pub mod logged_models;
 pub mod mlmodel;
 pub mod paging;
 pub mod registry;
+pub mod sync;
 pub mod tracking;
 pub mod validate;
 pub mod wire;
@@ -196,6 +197,16 @@ ops! {
     "runlens/metrics/series" [Post] => charts::metrics_series,
     "runlens/charts/render" [Post] => charts::render,
     "runlens/charts/csv" [Post] => charts::csv,
+    "runlens/remotes/list" [Get, Post] => sync::list_remotes,
+    "runlens/remotes/save" [Post] => sync::save_remote,
+    "runlens/remotes/remove" [Post] => sync::remove_remote,
+    "runlens/remotes/experiments" [Get, Post] => sync::remote_experiments,
+    "runlens/sync/start" [Post] => sync::start_sync,
+    "runlens/sync/status" [Get, Post] => sync::sync_status,
+    "runlens/sync/cancel" [Post] => sync::cancel_sync,
+    "runlens/sync/jobs" [Get, Post] => sync::sync_jobs,
+    "runlens/experiments/sync-state" [Get, Post] => sync::experiment_syncs,
+    "runlens/runs/sync-state" [Get, Post] => sync::run_sync_state,
     "runlens/import" [Post] => imports::import,
     "runlens/watched/list" [Get] => imports::watched_list,
     "runlens/watched/add" [Post] => imports::watched_add,

@@ -425,3 +425,20 @@ pub fn artifact_folder(conn: &Read, root: &std::path::Path, run_id: &str) -> Res
         None => crate::artifacts::run_dir(root, exp, run_id),
     }
 }
+
+/// Which of these runs were pulled from a tracking server.
+pub fn pulled_among(conn: &Read, handles: &[i64]) -> Result<std::collections::HashSet<i64>> {
+    let mut out = std::collections::HashSet::new();
+    let mut stmt = conn.prepare_cached("SELECT origin = 'pulled' FROM runs WHERE id = ?1")?;
+    for h in handles {
+        if stmt.query_row(params![h], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false) {
+            out.insert(*h);
+        }
+    }
+    Ok(out)
+}
+
+/// Where a run came from: `local`, `imported` or `pulled`.
+pub fn origin(conn: &Read, run: i64) -> Result<String> {
+    Ok(conn.prepare_cached("SELECT origin FROM runs WHERE id = ?1")?.query_row(params![run], |r| r.get(0))?)
+}

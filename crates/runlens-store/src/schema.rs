@@ -280,9 +280,12 @@ CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value, kind, min_valu
 /// a fingerprint of the run as it was when last synced (what changed on which side since).
 const V4: &str = r#"
 CREATE TABLE remotes (
-    url        TEXT PRIMARY KEY,
-    username   TEXT,
-    added_time INTEGER NOT NULL
+    url          TEXT PRIMARY KEY,
+    -- 'none', 'token' or 'basic'; the token or password is kept in the OS keyring.
+    auth         TEXT NOT NULL DEFAULT 'none' CHECK (auth IN ('none', 'token', 'basic')),
+    username     TEXT,
+    insecure_tls INTEGER NOT NULL DEFAULT 0,
+    added_time   INTEGER NOT NULL
 );
 
 CREATE TABLE sync_experiments (

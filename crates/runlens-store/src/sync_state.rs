@@ -153,25 +153,39 @@ pub fn experiment_syncs(conn: &Read) -> Result<Vec<ExperimentSync>> {
 pub struct Remote {
     /// Its URL.
     pub url: String,
-    /// The user name to sign in with (the password or token is kept elsewhere).
+    /// `none`, `token` or `basic`.
+    pub auth: String,
+    /// The user name to sign in with (the password or token is kept in the OS keyring).
     pub username: Option<String>,
+    /// Accept any TLS certificate.
+    pub insecure_tls: bool,
     /// When it was added (ms).
     pub added_time: i64,
 }
 
 /// Every remote, by URL.
 pub fn remotes(conn: &Read) -> Result<Vec<Remote>> {
-    let mut stmt = conn.prepare_cached("SELECT url, username, added_time FROM remotes ORDER BY url")?;
-    let rows = stmt.query_map([], |r| Ok(Remote { url: r.get(0)?, username: r.get(1)?, added_time: r.get(2)? }))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT url, auth, username, insecure_tls, added_time FROM remotes ORDER BY url")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Remote {
+            url: r.get(0)?,
+            auth: r.get(1)?,
+            username: r.get(2)?,
+            insecure_tls: r.get(3)?,
+            added_time: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Adds a remote or changes its user name.
-pub fn add_remote(tx: &Write<'_>, url: &str, username: Option<&str>, now: i64) -> Result<()> {
+/// Adds a remote or changes how to sign in to it.
+pub fn save_remote(tx: &Write<'_>, remote: &Remote) -> Result<()> {
     tx.execute(
-        "INSERT INTO remotes (url, username, added_time) VALUES (?1, ?2, ?3)
-         ON CONFLICT (url) DO UPDATE SET username = excluded.username",
-        params![url, username, now],
+        "INSERT INTO remotes (url, auth, username, insecure_tls, added_time) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (url) DO UPDATE SET auth = excluded.auth, username = excluded.username,
+           insecure_tls = excluded.insecure_tls",
+        params![remote.url, remote.auth, remote.username, remote.insecure_tls, remote.added_time],
     )?;
     Ok(())
 }
@@ -179,4 +193,28 @@ pub fn add_remote(tx: &Write<'_>, url: &str, username: Option<&str>, now: i64) -
 /// Removes a remote (the runs pulled from it stay).
 pub fn remove_remote(tx: &Write<'_>, url: &str) -> Result<bool> {
     Ok(tx.execute("DELETE FROM remotes WHERE url = ?1", params![url])? > 0)
+}
+
+/// The sync record of a run with whichever server it was last synced with.
+pub fn run_sync(conn: &Read, run: i64) -> Result<Option<(String, RunLink)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT remote, run, remote_run_id, direction, remote_fingerprint, local_fingerprint, complete, synced_time
+             FROM sync_runs WHERE run = ?1 ORDER BY synced_time DESC LIMIT 1",
+        )?
+        .query_row(params![run], |r| {
+            Ok((
+                r.get(0)?,
+                RunLink {
+                    run: r.get(1)?,
+                    remote_run_id: r.get(2)?,
+                    direction: r.get(3)?,
+                    remote_fingerprint: r.get(4)?,
+                    local_fingerprint: r.get(5)?,
+                    complete: r.get(6)?,
+                    synced_time: r.get(7)?,
+                },
+            ))
+        })
+        .optional()?)
 }

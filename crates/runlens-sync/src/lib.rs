@@ -270,3 +270,11 @@ mod tests {
         assert!(!selects(&["b".into()], "1", "a"));
     }
 }
+
+/// The server's experiments (deleted ones too) as id, name and lifecycle stage.
+pub fn remote_experiments(remote: &Remote) -> Result<Vec<(String, String, String)>, Error> {
+    Ok(pull::remote_experiments(remote)?
+        .iter()
+        .map(|e| (pull::text(&e["experiment_id"]), pull::text(&e["name"]), pull::text(&e["lifecycle_stage"])))
+        .collect())
+}
