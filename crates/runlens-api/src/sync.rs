@@ -273,7 +273,7 @@ pub fn remote_experiments(store: &Store, req: RemoteUrl) -> ApiResult<RemoteExpe
             }
         })
         .collect();
-    experiments.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    experiments.sort_by_key(|e| e.name.to_lowercase());
     Ok(RemoteExperimentsResponse { experiments })
 }
 
