@@ -232,6 +232,14 @@ pub(crate) fn selects(selectors: &[String], id: &str, name: &str) -> bool {
     selectors.is_empty() || selectors.iter().any(|s| s == id || s == name)
 }
 
+/// The server's experiments (deleted ones too) as id, name and lifecycle stage.
+pub fn remote_experiments(remote: &Remote) -> Result<Vec<(String, String, String)>, Error> {
+    Ok(pull::remote_experiments(remote)?
+        .iter()
+        .map(|e| (pull::text(&e["experiment_id"]), pull::text(&e["name"]), pull::text(&e["lifecycle_stage"])))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,12 +277,4 @@ mod tests {
         assert!(selects(&["1".into()], "1", "a"));
         assert!(!selects(&["b".into()], "1", "a"));
     }
-}
-
-/// The server's experiments (deleted ones too) as id, name and lifecycle stage.
-pub fn remote_experiments(remote: &Remote) -> Result<Vec<(String, String, String)>, Error> {
-    Ok(pull::remote_experiments(remote)?
-        .iter()
-        .map(|e| (pull::text(&e["experiment_id"]), pull::text(&e["name"]), pull::text(&e["lifecycle_stage"])))
-        .collect())
 }
