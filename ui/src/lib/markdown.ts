@@ -21,3 +21,10 @@ export function renderMarkdown(text: string): string {
     FORBID_ATTR: ['style'],
   });
 }
+
+/** The text a reader sees in rendered markdown (no markup), for one-line summaries. */
+export function markdownToText(text: string): string {
+  const html = marked.parse(text, { async: false, gfm: true, breaks: false }) as string;
+  // A parsed document is inert: nothing in it loads or runs.
+  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
+}

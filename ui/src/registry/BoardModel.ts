@@ -1,5 +1,6 @@
 // The stage board's pure helpers: stage order and labels, alias checks, card text.
 
+import { markdownToText } from '../lib/markdown';
 import { STAGES, type BoardCard, type Stage } from './api';
 
 /** What is being dragged on the board: a card (its version) or an alias badge (from a version). */
@@ -47,13 +48,7 @@ export function aliasMap(cards: BoardCard[]): Map<string, string> {
 
 /** The first lines of a markdown description as plain text (for a card's summary). */
 export function plainText(md: string, maxChars = 220): string {
-  const text = md
-    .replace(/```[\s\S]*?```/g, ' ')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/<[^>]+>/g, '')
-    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
-    .replace(/[*_~`]+/g, '')
+  const text = markdownToText(md)
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0)
