@@ -160,3 +160,42 @@ test('key screens in the window: run page, artifact previews through IPC and the
   const shot = await wd('GET', `/session/${session}/screenshot`);
   writeFileSync(join(process.env.SCREENSHOT_DIR ?? tempDir('runlens-shot-'), 'desktop-artifacts.png'), Buffer.from(shot, 'base64'));
 });
+
+test('the stage board in the window: a move made there reaches the client, a move by the client shows there', async () => {
+  const base = `http://127.0.0.1:${port}`;
+  const { runId } = await logRun(base, `desktop registry ${Date.now()}`, 'model-run', { lr: '0.1' });
+  const name = `window-model-${Date.now()}`;
+  const rest = async (path, body, method = 'POST') => {
+    const resp = await fetch(`${base}/api/2.0/mlflow/${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    assert.ok(resp.ok, `${path}: ${resp.status}`);
+    return resp.json();
+  };
+  await rest('registered-models/create', { name });
+  await rest('model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId });
+  await rest('model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId });
+  await run(`window.location.hash = arguments[0]; return true;`, `#/models/${encodeURIComponent(name)}`);
+  const inColumn = (stage, version) =>
+    run(`return !!document.querySelector('[data-testid="column-' + arguments[0] + '"] [data-testid="card-' + arguments[1] + '"]');`, stage, version);
+  await waitFor('the board', async () => (await inColumn('None', '1')) && (await inColumn('None', '2')));
+
+  // The window moves v1 to Staging (keyboard: Alt+→ on the focused card, then confirm).
+  await run(`const card = document.querySelector('[data-testid="card-1"]'); card.focus();
+    card.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', altKey: true, bubbles: true })); return true;`);
+  await waitFor('the move dialog', async () => run(`return !!document.querySelector('[data-testid="transition-dialog"][open]');`));
+  await run(`const d = document.querySelector('[data-testid="transition-dialog"]');
+    [...d.querySelectorAll('button')].find((b) => b.textContent.includes('Move to')).click(); return true;`);
+  await waitFor('the stage through REST', async () => {
+    const resp = await fetch(`${base}/api/2.0/mlflow/model-versions/get?name=${encodeURIComponent(name)}&version=1`);
+    return (await resp.json()).model_version?.current_stage === 'Staging';
+  });
+
+  // The client moves v2 to Production and points an alias at it: the board follows.
+  await rest('model-versions/transition-stage', { name, version: '2', stage: 'Production' });
+  await rest('registered-models/alias', { name, alias: 'champion', version: '2' });
+  await waitFor('the board after the client moved', async () =>
+    (await inColumn('Production', '2')) && (await texts('[data-testid="card-2"] [data-testid="alias-champion"]')).length === 1,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const shot = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(process.env.SCREENSHOT_DIR ?? tempDir('runlens-shot-'), 'desktop-board.png'), Buffer.from(shot, 'base64'));
+});

@@ -346,3 +346,34 @@ def test_the_app_syncs_through_its_api_with_progress(team, tmp_path):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_a_run_changed_on_both_sides_is_a_reported_conflict_not_overwritten(team, tmp_path):
+    url, ids = team
+    data = str(tmp_path / "laptop")
+    first = sync(data, "pull", "--from", url, "--experiment", "team-vision")
+    assert first.returncode == 0, first.stdout + first.stderr
+    # Changed here...
+    proc, local = serve(data)
+    try:
+        MlflowClient(local).set_tag(ids[0], "verdict", "mine")
+    finally:
+        proc.terminate()
+        proc.wait()
+    # ...and on the server.
+    remote = MlflowClient(url)
+    remote.set_tag(ids[0], "verdict", "theirs")
+    remote.set_tag(ids[1], "verdict", "theirs")  # changed on the server only: comes over
+    done = sync(data, "pull", "--from", url, "--experiment", "team-vision")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"conflict: run {ids[0]}" in done.stderr and "changed here and on the server" in done.stderr, done.stderr
+    c = counts(done.stdout)
+    assert (c["updated"], c["conflicts"]) == (1, 1), done.stdout
+    proc, local = serve(data)
+    try:
+        client = MlflowClient(local)
+        assert client.get_run(ids[0]).data.tags["verdict"] == "mine"
+        assert client.get_run(ids[1]).data.tags["verdict"] == "theirs"
+    finally:
+        proc.terminate()
+        proc.wait()
