@@ -17,13 +17,14 @@ TEST_PKGS := xvfb xauth webkit2gtk-driver chromium imagemagick xdotool
 
 UI_SRC := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/package-lock.json
 
-.PHONY: help run test build bench deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
+.PHONY: help run test build bench fuzz deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
 
 help:
 	@echo "make run    build and start the desktop app on the default store"
 	@echo "make test   run every test (installs what is missing)"
 	@echo "make build  build the UI, target/release/runlens and target/release/runlens-desktop"
 	@echo "make bench  measure Runlens against MLflow's own server; writes docs/benchmarks.md"
+	@echo "make fuzz   fuzz the parsers, the path resolver and the request decoding (10 min each)"
 
 # Installs the Debian packages that are not there yet (apt-get update only if needed).
 define apt_install
@@ -87,6 +88,11 @@ test-desktop: test-rust deps-test
 	cd tests/e2e && xvfb-run -a node --test desktop.test.mjs
 
 test: check-rust test-rust test-python test-ui test-desktop
+
+# Each fuzz target for ten minutes (make test gives each a few seconds); FUZZ_SECONDS to change.
+FUZZ_SECONDS ?= 600
+fuzz: deps-build ui
+	RUNLENS_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --test integration fuzz -- --nocapture
 
 bench: deps-build deps-test ui
 	$(CARGO) build --release -p runlens

@@ -148,3 +148,15 @@ async fn server_info_and_bulk_history() {
     assert_eq!((steps[0], *steps.last().unwrap()), (0, 999), "first and last steps are kept");
     assert_eq!(body["metrics"][0]["run_id"], json!(id));
 }
+
+/// Found by fuzzing: a PUT whose path runs through an existing file answered 500.
+#[tokio::test]
+async fn regression_upload_through_a_file_is_a_clear_400_not_a_500() {
+    let s = TestServer::new();
+    let (status, _) = s.method("PUT", "/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/a", "file").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = s.method("PUT", "/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/a/b", "under a file").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE");
+    assert!(body["message"].as_str().unwrap().contains("in the way"), "{body}");
+}

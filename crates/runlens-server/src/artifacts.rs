@@ -141,8 +141,24 @@ async fn upload(target: PathBuf, body: Body) -> Response {
     }
 }
 
+/// A failed write as the client should read it: a name in the way is the request's fault, a
+/// full disk is said plainly.
+fn write_error(what: &str, e: std::io::Error) -> ApiError {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotADirectory | K::IsADirectory | K::AlreadyExists => {
+            ApiError::invalid(format!("{what} failed: a file or folder of that name is in the way ({e})"))
+        }
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge => ApiError::new(
+            ErrorCode::InternalError,
+            format!("{what} failed: the disk holding the Runlens store is full ({e}); nothing was kept"),
+        ),
+        _ => ApiError::new(ErrorCode::InternalError, format!("{what} failed: {e}")),
+    }
+}
+
 async fn write_atomically(target: &FsPath, body: Body) -> Result<(), ApiError> {
-    let io = |what: &str, e: std::io::Error| ApiError::new(ErrorCode::InternalError, format!("{what} failed: {e}"));
+    let io = write_error;
     if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) {
         return Err(ApiError::invalid("The artifact path names an existing folder"));
     }
