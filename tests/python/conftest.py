@@ -78,3 +78,13 @@ def mlflow_server():
     proc.terminate()
     proc.wait(timeout=20)
     shutil.rmtree(root, ignore_errors=True)
+
+
+def integrity(data_dir):
+    """SQLite's own check of a Runlens store: 'ok' when whole."""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(data_dir, "runlens.db"))
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()

@@ -15,7 +15,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
-from conftest import runlens_bin
+from conftest import integrity, runlens_bin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -186,6 +186,7 @@ def test_an_import_killed_midway_then_rerun_ends_exact(tmp_path):
         time.sleep(delay)
         proc.kill()
         proc.wait()
+        assert integrity(data) == "ok"
     done = run_import(data, os.path.join(source, "mlruns"))
     assert done.returncode == 0, done.stdout + done.stderr
     proc, url = serve(data)

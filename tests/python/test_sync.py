@@ -20,7 +20,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
-from conftest import runlens_bin, start_mlflow_server
+from conftest import integrity, runlens_bin, start_mlflow_server
 from test_import import serve, snapshot
 
 pytest.importorskip("sklearn")
@@ -222,6 +222,7 @@ def test_a_pull_killed_halfway_then_run_again_is_complete(tmp_path):
                 break
         proc.wait()
         assert killed_at is not None, "the pull finished before it could be killed"
+        assert integrity(data) == "ok"
         done = sync(data, "pull", "--from", url)
         assert done.returncode == 0, done.stdout + done.stderr
         assert counts(done.stdout)["new runs"] + counts(done.stdout)["updated"] >= 40 - killed_at - 1
