@@ -194,3 +194,69 @@ async fn dns_rebinding_and_cross_site_writes_are_refused() {
     .unwrap();
     assert!(resp.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn malformed_and_hostile_bodies_are_clear_errors_and_the_server_stays_up() {
+    let s = TestServer::new();
+    let create = "/api/2.0/mlflow/experiments/create";
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_object = format!("{{\"name\": {}1{}}}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    let bodies = [
+        "",
+        "{",
+        "null",
+        "[]",
+        "\"just a string\"",
+        "{\"name\": 1e400}",
+        "{\"name\": \"\\ud800\"}",
+        "{\"name\": \"x\", \"name\": \"y\", \"tags\": {\"not\": \"a list\"}}",
+        deep.as_str(),
+        deep_object.as_str(),
+    ];
+    for body in bodies {
+        let (status, b) = s.post(create, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{:.60}: {b}", body);
+        assert!(b["error_code"].is_string(), "{:.60}: {b}", body);
+    }
+    // Invalid UTF-8 and NUL bytes in JSON and in query strings.
+    let req = Request::post(create)
+        .header("content-type", "application/json")
+        .body(Body::from(vec![b'{', 0xff, 0xfe, b'}']))
+        .unwrap();
+    assert_eq!(s.send(req).await.0, StatusCode::BAD_REQUEST);
+    let (status, _) = s.get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=%00%ff").await;
+    assert!(status.is_client_error(), "{status}");
+    // The model-version file routes refuse the same traversal forms as the run routes.
+    s.post("/api/2.0/mlflow/registered-models/create", r#"{"name": "m"}"#).await;
+    let (_, run) = s.post("/api/2.0/mlflow/runs/create", r#"{"experiment_id": "0"}"#).await;
+    let run_id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+    let body = json!({"name": "m", "source": format!("runs:/{run_id}/model"), "run_id": run_id}).to_string();
+    s.post("/api/2.0/mlflow/model-versions/create", &body).await;
+    for path in [
+        "../../../../../../etc/passwd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "/etc/passwd",
+        "..\\..\\etc\\passwd",
+        "file:///etc/passwd",
+    ] {
+        let enc = path.replace('%', "%25").replace('/', "%2F");
+        let (status, _, b) = s
+            .send(
+                Request::get(format!("/model-versions/get-artifact?name=m&version=1&path={enc}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(!b.contains("root:"), "{path} leaked /etc/passwd");
+        assert!(status.is_client_error(), "{path}: {status}");
+        let (status, b) = s
+            .post(
+                "/api/2.0/runlens/model-versions/read-file",
+                &json!({"name": "m", "version": "1", "path": path}).to_string(),
+            )
+            .await;
+        assert!(status.is_client_error() && !b.to_string().contains("root:"), "{path}: {status} {b}");
+    }
+    let (status, _) = s.get("/health").await;
+    assert_eq!(status, StatusCode::OK, "the server stays up");
+}
