@@ -11,6 +11,7 @@
 //   #/presentations                                  the presentations
 //   #/presentations/<id>                             one presentation's editor
 //   #/presentations/<id>/present[?slide=N]           presenting it (full window), from slide N
+//   #/settings                                       settings: the tracking servers to sync with
 
 export type Route =
   | { kind: 'home' }
@@ -24,6 +25,7 @@ export type Route =
   | { kind: 'presentations' }
   | { kind: 'presentation'; id: string }
   | { kind: 'present'; id: string; slide: number }
+  | { kind: 'settings' }
   | { kind: 'not-found'; path: string };
 
 function decode(p: string): string {
@@ -54,6 +56,7 @@ export function parseRoute(hash: string): Route {
   const parts = rawParts.map(decode);
   if (parts.length === 0) return { kind: 'home' };
   if (parts.length === 1 && parts[0] === 'import') return { kind: 'import' };
+  if (parts.length === 1 && parts[0] === 'settings') return { kind: 'settings' };
   if (parts[0] === 'presentations') {
     if (parts.length === 1) return { kind: 'presentations' };
     if (parts.length === 2) return { kind: 'presentation', id: parts[1] };
@@ -140,4 +143,8 @@ export function modelHref(name: string, at?: number | null): string {
 
 export function modelVersionHref(name: string, version: string): string {
   return `${modelHref(name)}/versions/${encodeURIComponent(version)}`;
+}
+
+export function settingsHref(): string {
+  return '#/settings';
 }

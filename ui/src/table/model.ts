@@ -17,6 +17,8 @@ export interface RunRow {
   depth: number;
   children: number;
   pinned: boolean;
+  /** Pulled from a tracking server (older servers leave it out). */
+  pulled?: boolean;
   cells: CellValue[];
 }
 
