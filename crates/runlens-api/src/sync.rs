@@ -254,10 +254,53 @@ pub struct RemoteExperimentsResponse {
     pub experiments: Vec<RemoteExperiment>,
 }
 
-/// `runlens/remotes/experiments`: what the server has (also how a remote is checked).
-pub fn remote_experiments(store: &Store, req: RemoteUrl) -> ApiResult<RemoteExperimentsResponse> {
+/// `runlens/remotes/experiments`.
+#[derive(Debug, Deserialize)]
+pub struct RemoteExperimentsRequest {
+    /// The server.
+    pub url: Option<String>,
+    /// Settings not saved yet (a connection test): `none`, `token` or `basic`. Absent: the
+    /// saved remote's, else the MLflow client's variables.
+    pub auth: Option<String>,
+    /// Basic auth user (with `auth`).
+    pub username: Option<String>,
+    /// Token or password (with `auth`); absent keeps the saved one.
+    pub secret: Option<String>,
+    /// Accept any certificate (with `auth`).
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub insecure_tls: Option<bool>,
+    /// Try once, without retries (a connection test).
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub quick: Option<bool>,
+}
+
+/// `runlens/remotes/experiments`: what the server has (also how a remote is checked, with
+/// settings not saved yet).
+pub fn remote_experiments(store: &Store, req: RemoteExperimentsRequest) -> ApiResult<RemoteExperimentsResponse> {
     let url = normalize(&req.url.unwrap_or_default())?;
-    let remote = Remote::new(&url, &credentials_for(store, &url)).map_err(sync_error)?;
+    let credentials = match req.auth.as_deref() {
+        None => credentials_for(store, &url),
+        Some(auth) => {
+            let kept = find_secret(&url).map(|(s, _)| s).unwrap_or_default();
+            let secret = req.secret.filter(|s| !s.is_empty());
+            let insecure_tls = req.insecure_tls.unwrap_or(false);
+            match auth {
+                "none" => Credentials { insecure_tls, ..Default::default() },
+                "token" => Credentials { token: secret.or(kept.token), insecure_tls, ..Default::default() },
+                "basic" => Credentials {
+                    username: req.username.filter(|u| !u.trim().is_empty()),
+                    password: secret.or(kept.password),
+                    insecure_tls,
+                    ..Default::default()
+                },
+                other => return Err(ApiError::invalid(format!("auth must be none, token or basic, not '{other}'"))),
+            }
+        }
+    };
+    let mut remote = Remote::new(&url, &credentials).map_err(sync_error)?;
+    if req.quick.unwrap_or(false) {
+        remote = remote.without_retries();
+    }
     let found = runlens_sync::remote_experiments(&remote).map_err(sync_error)?;
     let syncs = store.read(sync_state::experiment_syncs)?;
     let mut experiments: Vec<RemoteExperiment> = found

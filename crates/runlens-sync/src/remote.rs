@@ -58,6 +58,7 @@ pub struct Remote {
     agent: ureq::Agent,
     authorization: Option<String>,
     backoff: Duration,
+    attempts: u32,
 }
 
 /// Percent-encodes each segment of an artifact path.
@@ -95,7 +96,13 @@ impl Remote {
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_millis(500));
-        Ok(Remote { base, agent, authorization: credentials.authorization(), backoff })
+        Ok(Remote { base, agent, authorization: credentials.authorization(), backoff, attempts: ATTEMPTS })
+    }
+
+    /// The same server, each request tried once (a connection test answers at once).
+    pub fn without_retries(mut self) -> Remote {
+        self.attempts = 1;
+        self
     }
 
     /// The server's URL, as the sync records name it.
@@ -167,8 +174,10 @@ impl Remote {
                 }
                 Err(e) => e.to_string(),
             };
-            if attempt >= ATTEMPTS {
-                return Err(Error::Http { endpoint, message: format!("{retry} (after {ATTEMPTS} attempts)") });
+            if attempt >= self.attempts {
+                let tries =
+                    if self.attempts == 1 { String::new() } else { format!(" (after {} attempts)", self.attempts) };
+                return Err(Error::Http { endpoint, message: format!("{retry}{tries}") });
             }
             std::thread::sleep(self.backoff * 2u32.pow(attempt - 1));
         }

@@ -109,9 +109,21 @@ export async function removeRemote(url: string): Promise<void> {
   await backend.call('runlens/remotes/remove', { url });
 }
 
-/** The server's experiments; also how a remote is checked (errors say why it cannot be reached). */
-export async function remoteExperiments(url: string): Promise<RemoteExperiment[]> {
-  return (await backend.call<{ experiments?: RemoteExperiment[] }>('runlens/remotes/experiments', { url })).experiments ?? [];
+/** Sign-in settings not saved yet, for a connection test (the secret, when absent, is the saved one). */
+export interface TrySettings {
+  auth: Auth;
+  username?: string;
+  secret?: string;
+  insecure_tls: boolean;
+}
+
+/**
+ * The server's experiments; also how a remote is checked (errors say why it cannot be
+ * reached). With `settings`, a test of settings not saved yet, tried once without retries.
+ */
+export async function remoteExperiments(url: string, settings?: TrySettings): Promise<RemoteExperiment[]> {
+  const args = settings ? { url, ...settings, quick: true } : { url };
+  return (await backend.call<{ experiments?: RemoteExperiment[] }>('runlens/remotes/experiments', args)).experiments ?? [];
 }
 
 /** Starts a sync job; `experiments` by name or id (on the server for a pull, here for a push), [] for all. */
