@@ -17,13 +17,14 @@ TEST_PKGS := xvfb xauth webkit2gtk-driver chromium imagemagick xdotool
 
 UI_SRC := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/package-lock.json
 
-.PHONY: help run test build bench fuzz deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
+.PHONY: help run test build bench fuzz dist deps-build deps-test ui check-rust test-rust test-python test-ui test-desktop clean
 
 help:
 	@echo "make run    build and start the desktop app on the default store"
 	@echo "make test   run every test (installs what is missing)"
 	@echo "make build  build the UI, target/release/runlens and target/release/runlens-desktop"
 	@echo "make bench  measure Runlens against MLflow's own server; writes docs/benchmarks.md"
+	@echo "make dist   build the Linux desktop bundle (.deb: the app and the runlens CLI) into dist/"
 	@echo "make fuzz   fuzz the parsers, the path resolver and the request decoding (10 min each)"
 
 # Installs the Debian packages that are not there yet (apt-get update only if needed).
@@ -94,8 +95,17 @@ FUZZ_SECONDS ?= 600
 fuzz: deps-build ui
 	RUNLENS_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --test integration fuzz -- --nocapture
 
-bench: deps-build deps-test ui
+# The Linux bundle through Tauri's bundler (offline): a .deb holding runlens-desktop, its
+# desktop entry and icon, and the runlens CLI in /usr/bin.
+dist: deps-build ui
 	$(CARGO) build --release -p runlens
+	ui/node_modules/.bin/tauri build --bundles deb --ci \
+		--config '{"bundle": {"active": true, "linux": {"deb": {"files": {"/usr/bin/runlens": "$(TARGET_DIR)/release/runlens"}}}}}'
+	mkdir -p dist && cp $(TARGET_DIR)/release/bundle/deb/*.deb dist/
+	@ls -l dist/*.deb
+
+bench: deps-build deps-test ui
+	$(CARGO) build --release -p runlens -p runlens-desktop
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 
 clean:

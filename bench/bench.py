@@ -348,6 +348,44 @@ def charts_section():
     return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"
 
 
+def webui_section():
+    """MLflow's web UI and Runlens's on the same 400 runs, between markers."""
+    import webui
+
+    res = webui.run()
+    print(json.dumps(res, indent=1), flush=True)
+    how = (
+        "The same 400 runs (5 params, 3 metrics of 10 steps) are logged over REST into MLflow's "
+        "own server and into `target/release/runlens serve`; each UI is opened in Debian's "
+        "Chromium (headless, 1600×1000) on the experiment's runs page "
+        "(`#/experiments/<id>/runs`, the link the MLflow client prints) and timed from navigation "
+        "to the first run name on screen. The first visit uses a fresh browser profile; later "
+        "visits open a new page with the browser's cache warm."
+    )
+    return f"<!-- webui -->\n{webui.table(res)}\n\n{how}\n<!-- /webui -->"
+
+
+def desktop_section():
+    """The real window's memory with 100,000 runs, between markers (needs Xvfb or a display)."""
+    import desktop
+
+    cmd = [sys.executable, os.path.join(ROOT, "bench", "desktop.py"), "--json"]
+    if not os.environ.get("DISPLAY"):
+        cmd = ["xvfb-run", "-a"] + cmd
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800).stdout
+    res = json.loads(out.strip().splitlines()[-1])
+    print(json.dumps(res, indent=1), flush=True)
+    how = (
+        "`target/release/runlens-desktop` is started through tauri-driver under Xvfb on the "
+        "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page, "
+        "the first rows are awaited and the table is scrolled 40,000 px; then the peak resident "
+        "memory (VmHWM) of the app process and of the WebKitGTK processes it started is read "
+        "from /proc and summed (shared pages are counted in each process, so the sum is an upper "
+        "bound)."
+    )
+    return f"<!-- desktop -->\n{desktop.table(res)}\n\n{how}\n<!-- /desktop -->"
+
+
 def replace_section(name, title, section):
     with open(OUT) as f:
         doc = f.read()
@@ -367,6 +405,12 @@ def main():
         return
     if "--charts-only" in sys.argv:
         replace_section("charts", "Charts", charts_section())
+        return
+    if "--webui-only" in sys.argv:
+        replace_section("webui", "The web UI against MLflow's", webui_section())
+        return
+    if "--desktop-only" in sys.argv:
+        replace_section("desktop", "The desktop app", desktop_section())
         return
     quick = "--quick" in sys.argv
     budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
@@ -394,6 +438,8 @@ def main():
     print(table)
     explorer = explorer_section()
     charts = charts_section()
+    webui = webui_section()
+    desktop = desktop_section()
 
     cpu = "unknown"
     try:
@@ -420,16 +466,24 @@ drift on a shared machine.
 
 {table}
 
+## The web UI against MLflow's
+
+{webui}
+
 ## The explorer at 100,000 runs
 
 {explorer}
+
+## The desktop app
+
+{desktop}
 
 ## Charts
 
 {charts}
 
-Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only` or
-`--charts-only` redoes only that section).
+Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only`,
+`--charts-only`, `--webui-only` or `--desktop-only` redoes only that section).
 
 Notes:
 - Through the official client both servers are bounded by the client's own cost per call,

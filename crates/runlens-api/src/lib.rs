@@ -8,6 +8,7 @@
 //!
 //! Invariant: errors leave here as [`ApiError`] (`{error_code, message}`), never as a panic.
 
+mod answers;
 pub mod artifacts;
 pub mod board;
 pub mod charts;
@@ -119,7 +120,7 @@ macro_rules! ops {
                 name: $name,
                 path: ops!(@path $name $(, $path)?),
                 methods: &[$(Method::$method),+],
-                call: |store, args| encode($f(store, decode(args)?)?),
+                call: |store, args| answers::through(store, $name, args, |store, args| encode($f(store, decode(args)?)?)),
             } ),*
         ];
     };

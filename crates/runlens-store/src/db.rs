@@ -26,6 +26,8 @@ pub struct Store {
     watcher: Mutex<Connection>,
     /// Derived results (a sorted view of 100k runs, the key lists) valid for one data version.
     cache: Mutex<Vec<CacheEntry>>,
+    /// Unique among the stores this process opened (data versions are per store).
+    id: u64,
 }
 
 struct CacheEntry {
@@ -72,7 +74,9 @@ impl Store {
         configure(&writer)?;
         schema::migrate(&mut writer, &db_path.display().to_string())?;
         let watcher = Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Store {
+            id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             data_dir: data_dir.to_path_buf(),
             db_path,
             writer: Mutex::new(writer),
@@ -85,6 +89,12 @@ impl Store {
     /// The data directory this store lives in.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// This store's number among those the process opened: what its data versions are
+    /// relative to (each store counts its own).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The root of the store's own artifact folder.

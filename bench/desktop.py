@@ -1,0 +1,97 @@
+"""The desktop app's memory with 100,000 runs: the real window (target/release/runlens-desktop,
+through tauri-driver under Xvfb) opened on the 100,000-run store of the explorer benchmark,
+its run table shown and scrolled; then the peak resident memory (VmHWM) of the app and of the
+web engine processes it started, summed. Run alone: `xvfb-run -a python bench/desktop.py`."""
+
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+APP = os.environ.get("RUNLENS_DESKTOP_BIN", os.path.join(TARGET, "release", "runlens-desktop"))
+sys.path.insert(0, HERE)
+from explorer import store_for  # noqa: E402
+
+
+def tree(pid):
+    """`pid` and every process below it."""
+    out = [pid]
+    try:
+        children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    except OSError:
+        children = []
+    for c in children:
+        out += tree(int(c))
+    return out
+
+
+def status(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def name(pid):
+    try:
+        return open(f"/proc/{pid}/comm").read().strip()
+    except OSError:
+        return "?"
+
+
+def run(runs=100_000):
+    import sqlite3
+    data, _ = store_for(runs)
+    con = sqlite3.connect(os.path.join(data, "runlens.db"))
+    exp = str(con.execute("SELECT experiment_id FROM experiments WHERE name = 'bench 100k'").fetchone()[0])
+    con.close()
+    proc = subprocess.Popen(["node", "bench-desktop.mjs", APP, data, exp], cwd=os.path.join(ROOT, "tests", "e2e"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        res = json.loads(line)
+        # The app is the runlens-desktop process below tauri-driver below node.
+        procs = [p for p in tree(proc.pid) if name(p) not in ("node", "tauri-driver", "WebKitWebDriver")]
+        app = [p for p in procs if name(p).startswith("runlens-deskto")]
+        engine = [p for p in procs if name(p).startswith("WebKit")]
+        res["app_peak_mb"] = sum(status(p, "VmHWM") for p in app)
+        res["engine_peak_mb"] = sum(status(p, "VmHWM") for p in engine)
+        res["total_peak_mb"] = res["app_peak_mb"] + res["engine_peak_mb"]
+        res["processes"] = sorted(name(p) for p in app + engine)
+        res["runs"] = runs
+        return res
+    finally:
+        try:
+            proc.stdin.write("done\n")
+            proc.stdin.flush()
+        except OSError:
+            pass
+        proc.wait(timeout=60)
+
+
+def table(r):
+    ok = r["total_peak_mb"] < 300
+    return "\n".join([
+        f"| Desktop app, {r['runs']:,} runs | Runlens | Goal |",
+        "|---|---:|---:|",
+        f"| First rows in the real window (navigation to the first run row) | {r['first_rows_ms']:,.0f} ms | < 1,000 ms {'✅' if r['first_rows_ms'] < 1000 else '❌'} |",
+        f"| Peak memory: the app process (store, API, in-app server) | {r['app_peak_mb']:.0f} MB | |",
+        f"| Peak memory: the web engine's processes ({', '.join(sorted(set(r['processes']) - {'runlens-deskto'}))}) | {r['engine_peak_mb']:.0f} MB | |",
+        f"| Peak memory, all of the app's processes | {r['total_peak_mb']:.0f} MB | < 300 MB {'✅' if ok else '❌'} |",
+    ])
+
+
+if __name__ == "__main__":
+    res = run()
+    if "--json" in sys.argv:
+        print(json.dumps(res))
+    else:
+        print(json.dumps(res, indent=1))
+        print(table(res))
