@@ -15,21 +15,8 @@ use runlens_store::{runs, Read, Store};
 use crate::artifacts::{version_artifact_file, version_artifact_uri};
 use crate::error::{ApiError, ApiResult};
 use crate::mlmodel::{self, MlModel};
-use crate::registry::{Alias, ModelVersion};
+use crate::registry::{kvs, required, version_number, Alias, ModelVersion};
 use crate::wire::{opt_i64, opt_id, KeyValue, F64};
-
-fn required(v: Option<String>, field: &str) -> ApiResult<String> {
-    v.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing(field))
-}
-
-fn version_number(v: Option<String>) -> ApiResult<i64> {
-    let v = required(v, "version")?;
-    v.trim().parse().map_err(|_| ApiError::invalid(format!("Parameter 'version' must be an integer, got '{v}'.")))
-}
-
-fn kvs(v: Vec<runlens_store::KeyValue>) -> Vec<KeyValue> {
-    v.into_iter().map(KeyValue::from).collect()
-}
 
 /// `runlens/registered-models/list`.
 #[derive(Debug, Deserialize)]

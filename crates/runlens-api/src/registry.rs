@@ -11,16 +11,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::wire::{list, opt_bool, opt_i64, opt_id, KeyValue};
 use crate::{now_ms, paging, validate, Empty};
 
-fn required(v: Option<String>, field: &str) -> ApiResult<String> {
+pub(crate) fn required(v: Option<String>, field: &str) -> ApiResult<String> {
     v.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing(field))
 }
 
-fn version_number(v: Option<String>) -> ApiResult<i64> {
+pub(crate) fn version_number(v: Option<String>) -> ApiResult<i64> {
     let v = required(v, "version")?;
     v.trim().parse().map_err(|_| ApiError::invalid(format!("Parameter 'version' must be an integer, got '{v}'.")))
 }
 
-fn kvs(v: Vec<runlens_store::KeyValue>) -> Vec<KeyValue> {
+pub(crate) fn kvs(v: Vec<runlens_store::KeyValue>) -> Vec<KeyValue> {
     v.into_iter().map(KeyValue::from).collect()
 }
 
