@@ -138,6 +138,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether no write of this process is under way (a hint: it may change at once).
+    pub fn writer_idle(&self) -> bool {
+        self.writer.try_lock().is_ok()
+    }
+
     /// A number that changes whenever anything commits to the database, from this process
     /// or another one (SQLite's `PRAGMA data_version`).
     pub fn data_version(&self) -> Result<i64> {
