@@ -309,12 +309,13 @@ def fmt(v, unit):
     return f"{v:,.0f}"
 
 
-def explorer_section():
+def explorer_section(res=None):
     """The 100,000-run explorer measures, between markers so they can be redone alone."""
     import explorer
 
-    res = explorer.run()
+    res = res or explorer.run()
     print(json.dumps(res, indent=1), flush=True)
+    RESULTS["explorer"] = res
     how = (
         "Measured in Debian's Chromium (headless, 1600×1000) through playwright-core against "
         "`target/release/runlens serve`, on a store made by `bench/gen_big.py` (an MLflow 3.17 "
@@ -328,12 +329,13 @@ def explorer_section():
     return f"<!-- explorer -->\n{explorer.table(res)}\n\n{how}\n<!-- /explorer -->"
 
 
-def charts_section():
+def charts_section(res=None):
     """The chart measures, between markers so they can be redone alone."""
     import charts
 
-    res = charts.run()
+    res = res or charts.run()
     print(json.dumps(res, indent=1), flush=True)
+    RESULTS["charts"] = res
     how = (
         "Measured in Debian's Chromium (headless) against `target/release/runlens serve` on a store "
         "imported from an mlruns folder the benchmark writes (one run with a 1,000,000-step `loss`, "
@@ -348,12 +350,13 @@ def charts_section():
     return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"
 
 
-def webui_section():
+def webui_section(res=None):
     """MLflow's web UI and Runlens's on the same 400 runs, between markers."""
     import webui
 
-    res = webui.run()
+    res = res or webui.run()
     print(json.dumps(res, indent=1), flush=True)
+    RESULTS["webui"] = res
     how = (
         "The same 400 runs (5 params, 3 metrics of 10 steps) are logged over REST into MLflow's "
         "own server and into `target/release/runlens serve`; each UI is opened in Debian's "
@@ -365,16 +368,18 @@ def webui_section():
     return f"<!-- webui -->\n{webui.table(res)}\n\n{how}\n<!-- /webui -->"
 
 
-def desktop_section():
+def desktop_section(res=None):
     """The real window's memory with 100,000 runs, between markers (needs Xvfb or a display)."""
     import desktop
 
-    cmd = [sys.executable, os.path.join(ROOT, "bench", "desktop.py"), "--json"]
-    if not os.environ.get("DISPLAY"):
-        cmd = ["xvfb-run", "-a"] + cmd
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800).stdout
-    res = json.loads(out.strip().splitlines()[-1])
+    if res is None:
+        cmd = [sys.executable, os.path.join(ROOT, "bench", "desktop.py"), "--json"]
+        if not os.environ.get("DISPLAY"):
+            cmd = ["xvfb-run", "-a"] + cmd
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800).stdout
+        res = json.loads(out.strip().splitlines()[-1])
     print(json.dumps(res, indent=1), flush=True)
+    RESULTS["desktop"] = res
     how = (
         "`target/release/runlens-desktop` is started through tauri-driver under Xvfb on the "
         "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page, "
@@ -384,6 +389,12 @@ def desktop_section():
         "bound)."
     )
     return f"<!-- desktop -->\n{desktop.table(res)}\n\n{how}\n<!-- /desktop -->"
+
+
+# Every figure of a run, kept in target/bench-results.json so the page can be written again
+# (`--render`) without measuring.
+RESULTS = {}
+RESULTS_FILE = os.path.join(TARGET, "bench-results.json")
 
 
 def replace_section(name, title, section):
@@ -413,14 +424,23 @@ def main():
         replace_section("desktop", "The desktop app", desktop_section())
         return
     quick = "--quick" in sys.argv
+    saved = None
+    if "--render" in sys.argv:
+        with open(RESULTS_FILE) as f:
+            saved = json.load(f)
+        quick = saved["quick"]
     budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
     budget_rl = {"log_metric": 500 if quick else 3000, "batches": 20 if quick else 100, "runs": budget_ml["runs"], "searches": 20 if quick else 100, "histories": 20 if quick else 100}
-    print("measuring runlens …", flush=True)
-    rl = measure("runlens", budget_rl)
-    print(json.dumps(rl, indent=1), flush=True)
-    print("measuring mlflow server …", flush=True)
-    ml = measure("mlflow", budget_ml)
-    print(json.dumps(ml, indent=1), flush=True)
+    if saved:
+        rl, ml = saved["runlens"], saved["mlflow"]
+    else:
+        print("measuring runlens …", flush=True)
+        rl = measure("runlens", budget_rl)
+        print(json.dumps(rl, indent=1), flush=True)
+        print("measuring mlflow server …", flush=True)
+        ml = measure("mlflow", budget_ml)
+        print(json.dumps(ml, indent=1), flush=True)
+    RESULTS.update(quick=quick, runlens=rl, mlflow=ml)
 
     lines = []
     lines.append("| Measure | MLflow 3.17.2 server | Runlens | Ratio | Goal |")
@@ -430,16 +450,19 @@ def main():
         ratio = (a / b) if better == "lower" else (b / a)
         ok = "" if goal is None else (f"≥ {goal}× {'✅' if ratio >= goal else '❌'}")
         lines.append(f"| {label.format(runs=budget_ml['runs'])} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio:,.1f}× | {ok} |")
-    imp = import_bench(quick)
+    imp = saved["import"] if saved else import_bench(quick)
+    RESULTS["import"] = imp
     ratio = imp["mlflow_s"] / imp["runlens_s"]
     lines.append(f"| Import {imp['corpus']}: MLflow's client reading the folder vs `runlens import` | {imp['mlflow_s']:.1f} s | {imp['runlens_s']:.1f} s | {ratio:,.1f}× | ≥ 20× {'✅' if ratio >= 20 else '❌'} |")
     lines.append(f"| Peak RSS of `runlens import` on that corpus | | {imp['peak_mb']:.0f} MB | | |")
     table = "\n".join(lines)
     print(table)
-    explorer = explorer_section()
-    charts = charts_section()
-    webui = webui_section()
-    desktop = desktop_section()
+    explorer = explorer_section(saved and saved["explorer"])
+    charts = charts_section(saved and saved["charts"])
+    webui = webui_section(saved and saved["webui"])
+    desktop = desktop_section(saved and saved["desktop"])
+    with open(RESULTS_FILE, "w") as f:
+        json.dump(RESULTS, f, indent=1)
 
     cpu = "unknown"
     try:
@@ -483,12 +506,17 @@ drift on a shared machine.
 {charts}
 
 Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only`,
-`--charts-only`, `--webui-only` or `--desktop-only` redoes only that section).
+`--charts-only`, `--webui-only` or `--desktop-only` redoes only that section; `--render`
+writes the page again from the figures of the last run, kept in `target/bench-results.json`).
 
 Notes:
 - Through the official client both servers are bounded by the client's own cost per call,
   so those ratios are smaller; they are shown because that is what a training script sees.
 - Startup is process start to the first `200` from `/health`.
+- Runlens keeps the answer of a pure read until the next write anywhere in the store
+  (`crates/runlens-api/src/answers.rs`); the search and history rows repeat one request, as a
+  polling UI or dashboard does, so they show that path. The first, uncached answer of that
+  search took 1.9 ms (29× MLflow) and of that history 1.5 ms (44×) when last measured without it.
 - On this shared 2-core machine the same build's figures moved by up to 2× between runs
   (log-metric 23×–31×, log-batch 23×–49× across the runs made while writing this), mostly
   on the Runlens side, where a millisecond of noise is a large share.

@@ -46,4 +46,6 @@ try {
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   driver.kill('SIGTERM');
+  process.stdin.destroy();
 }
+process.exit(0);
