@@ -17,11 +17,6 @@ export function neighbourStage(s: Stage, step: -1 | 1): Stage | null {
   return STAGES[i + step] ?? null;
 }
 
-/** A stage name from a card (unknown stages land in None). */
-export function asStage(s: string | undefined): Stage {
-  return (STAGES as readonly string[]).includes(s ?? '') ? (s as Stage) : 'None';
-}
-
 /** Moving to Staging or Production can archive the versions already there. */
 export function archivable(to: Stage): boolean {
   return to === 'Staging' || to === 'Production';

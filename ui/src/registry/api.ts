@@ -230,9 +230,3 @@ export const deleteVersionTag = (name: string, version: string, key: string) =>
 
 export const deleteVersion = (name: string, version: string) =>
   backend.call<unknown>('mlflow/model-versions/delete', { name, version });
-
-/** The versions of a model whose source run is `runId` (the run page's "Registered versions"). */
-export const searchVersions = (filter: string) =>
-  backend
-    .call<{ model_versions?: ModelVersion[] }>('mlflow/model-versions/search', { filter, max_results: 1000 })
-    .then((r) => r.model_versions ?? []);
