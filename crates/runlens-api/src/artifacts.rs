@@ -67,7 +67,7 @@ fn list_dir(dir: &Path, prefix: &str) -> ApiResult<Vec<FileInfo>> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         // Half-written uploads are not artifacts yet.
-        if name.starts_with(".runlens-upload-") {
+        if name.starts_with(runlens_store::artifacts::UPLOAD_PREFIX) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };

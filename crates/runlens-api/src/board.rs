@@ -15,7 +15,7 @@ use runlens_store::{runs, Read, Store};
 use crate::artifacts::{version_artifact_file, version_artifact_uri};
 use crate::error::{ApiError, ApiResult};
 use crate::mlmodel::{self, MlModel};
-use crate::registry::{kvs, required, version_number, Alias, ModelVersion};
+use crate::registry::{kvs, required, version_number, Alias, ModelVersion, VersionKey};
 use crate::wire::{opt_i64, opt_id, KeyValue, F64};
 
 /// `runlens/registered-models/list`.
@@ -245,16 +245,6 @@ pub fn board(store: &Store, req: BoardRequest) -> ApiResult<BoardResponse> {
     })
 }
 
-/// A request naming a model version.
-#[derive(Debug, Deserialize)]
-pub struct VersionRequest {
-    /// Model name.
-    pub name: Option<String>,
-    /// Version.
-    #[serde(default, deserialize_with = "opt_id")]
-    pub version: Option<String>,
-}
-
 /// A version's source run, as its page shows it.
 #[derive(Debug, Serialize)]
 pub struct VersionRun {
@@ -337,45 +327,9 @@ pub const EXAMPLE_BYTES: u64 = 64 * 1024;
 /// The most of a text file `read-file` returns.
 pub const TEXT_BYTES: u64 = 1024 * 1024;
 
-/// Lists a folder's regular files depth-first in name order, at most [`MAX_FILES`]. Links are
-/// left out: a version's files are what it holds, not what a link points at.
-fn walk(root: &Path) -> (Vec<ModelFile>, bool) {
-    let mut files = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        let mut entries: Vec<_> = entries.flatten().collect();
-        entries.sort_by_key(|e| std::cmp::Reverse(e.file_name()));
-        let mut subdirs = Vec::new();
-        let mut here = Vec::new();
-        for e in entries {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".runlens-upload-") {
-                continue;
-            }
-            let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
-            let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-            if meta.is_dir() {
-                subdirs.push((e.path(), path));
-            } else if meta.is_file() {
-                here.push(ModelFile { path, file_size: meta.len() });
-            }
-        }
-        here.reverse();
-        for f in here {
-            if files.len() == MAX_FILES {
-                return (files, true);
-            }
-            files.push(f);
-        }
-        stack.extend(subdirs);
-    }
-    (files, false)
-}
-
-/// The first `limit` bytes of a version's regular file, its size, and whether it stops short.
-fn read_start(store: &Store, name: &str, version: i64, path: &str, limit: u64) -> ApiResult<(Vec<u8>, u64)> {
-    let file = version_artifact_file(store, name, version, path)?;
+/// The first `limit` bytes of a regular file in a version's folder `root`, and its size.
+fn read_start(root: &Path, path: &str, limit: u64) -> ApiResult<(Vec<u8>, u64)> {
+    let file = runlens_store::artifacts::resolve(root, path).map_err(|e| ApiError::invalid(e.to_string()))?;
     let meta =
         std::fs::metadata(&file).map_err(|_| ApiError::not_found(format!("No file '{path}' in this version")))?;
     if !meta.is_file() {
@@ -404,7 +358,7 @@ fn as_text(mut bytes: Vec<u8>, truncated: bool) -> Option<String> {
 
 /// A version's page: the version, its source run, its files, `MLmodel`, requirements and
 /// input example.
-pub fn version_details(store: &Store, req: VersionRequest) -> ApiResult<VersionDetails> {
+pub fn version_details(store: &Store, req: VersionKey) -> ApiResult<VersionDetails> {
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
     let (v, run, artifact_uri) = store.read(|c| {
@@ -413,13 +367,19 @@ pub fn version_details(store: &Store, req: VersionRequest) -> ApiResult<VersionD
         Ok((v, run, version_artifact_uri(c, &name, version)?))
     })?;
     let root = version_artifact_file(store, &name, version, "").ok().filter(|p| p.is_dir());
-    let (files, files_truncated) = root.as_deref().map(walk).unwrap_or_default();
+    let (files, files_truncated) =
+        root.as_deref().map(|r| runlens_store::artifacts::regular_files(r, MAX_FILES)).unwrap_or_default();
+    let read = |path: &str, limit: u64| match &root {
+        Some(r) => read_start(r, path, limit),
+        None => Err(ApiError::not_found("This version has no files here")),
+    };
+    let files: Vec<ModelFile> = files.into_iter().map(|(path, file_size)| ModelFile { path, file_size }).collect();
     let has = |p: &str| files.iter().any(|f| f.path == p);
 
     let (mlmodel, mlmodel_error) = if !has("MLmodel") {
         (None, Some("This version has no MLmodel file".to_string()))
     } else {
-        match read_start(store, &name, version, "MLmodel", TEXT_BYTES + 1) {
+        match read("MLmodel", TEXT_BYTES + 1) {
             Ok((bytes, size)) if size > TEXT_BYTES || bytes.len() as u64 > TEXT_BYTES => {
                 (None, Some(format!("MLmodel is {size} bytes, more than a model description holds")))
             }
@@ -434,7 +394,7 @@ pub fn version_details(store: &Store, req: VersionRequest) -> ApiResult<VersionD
         }
     };
     let requirements = if has("requirements.txt") {
-        read_start(store, &name, version, "requirements.txt", EXAMPLE_BYTES)
+        read("requirements.txt", EXAMPLE_BYTES)
             .ok()
             .and_then(|(b, size)| as_text(b, size > EXAMPLE_BYTES))
             .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
@@ -448,7 +408,7 @@ pub fn version_details(store: &Store, req: VersionRequest) -> ApiResult<VersionD
         .or_else(|| has("input_example.json").then(|| "input_example.json".to_string()))
         .filter(|p| has(p));
     let input_example = example_path.and_then(|path| {
-        let (bytes, size) = read_start(store, &name, version, &path, EXAMPLE_BYTES).ok()?;
+        let (bytes, size) = read(&path, EXAMPLE_BYTES).ok()?;
         let truncated = size > EXAMPLE_BYTES;
         Some(InputExample { text: as_text(bytes, truncated)?, path, truncated })
     });
@@ -508,7 +468,8 @@ pub fn read_version_file(store: &Store, req: ReadFile) -> ApiResult<ReadFileResp
     let name = required(req.name, "name")?;
     let version = version_number(req.version)?;
     let path = required(req.path, "path")?;
-    let (bytes, size) = read_start(store, &name, version, &path, TEXT_BYTES)?;
+    let root = version_artifact_file(store, &name, version, "")?;
+    let (bytes, size) = read_start(&root, &path, TEXT_BYTES)?;
     let truncated = size > TEXT_BYTES;
     let text = as_text(bytes, truncated);
     Ok(ReadFileResponse { binary: text.is_none(), text: text.unwrap_or_default(), path, size, truncated })

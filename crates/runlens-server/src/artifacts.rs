@@ -164,7 +164,7 @@ async fn write_atomically(target: &FsPath, body: Body) -> Result<(), ApiError> {
     }
     let parent = target.parent().ok_or_else(|| ApiError::invalid("Invalid artifact path"))?;
     tokio::fs::create_dir_all(parent).await.map_err(|e| io("creating the artifact folder", e))?;
-    let temp = parent.join(format!(".runlens-upload-{}", uuid::Uuid::new_v4().simple()));
+    let temp = parent.join(format!("{}{}", runlens_store::artifacts::UPLOAD_PREFIX, uuid::Uuid::new_v4().simple()));
     let result = async {
         let mut out = tokio::fs::File::create(&temp).await.map_err(|e| io("creating the artifact", e))?;
         let mut stream = body.into_data_stream();

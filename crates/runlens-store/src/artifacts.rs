@@ -65,6 +65,47 @@ fn contained(root: &Path, path: &Path) -> std::result::Result<(), ()> {
     }
 }
 
+/// The regular files under `root` (paths relative to it, `/`-separated, with sizes), at most
+/// `max`, depth-first: a folder's files in name order, then its subfolders. Links, special
+/// files and half-written uploads are left out: what a folder holds, not what a link points
+/// at. The flag says the list stopped at `max`.
+pub fn regular_files(root: &Path, max: usize) -> (Vec<(String, u64)>, bool) {
+    let mut files = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.file_name()));
+        let mut subdirs = Vec::new();
+        let mut here = Vec::new();
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(UPLOAD_PREFIX) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
+            let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            if meta.is_dir() {
+                subdirs.push((e.path(), path));
+            } else if meta.is_file() {
+                here.push((path, meta.len()));
+            }
+        }
+        here.reverse();
+        for f in here {
+            if files.len() == max {
+                return (files, true);
+            }
+            files.push(f);
+        }
+        stack.extend(subdirs);
+    }
+    (files, false)
+}
+
+/// How the server names an upload while it is being written (renamed into place when whole).
+pub const UPLOAD_PREFIX: &str = ".runlens-upload-";
+
 /// The store's own folder for a run's artifacts: `<root>/<experiment>/<run>/artifacts`.
 pub fn run_dir(root: &Path, experiment_id: i64, run_id: &str) -> Result<PathBuf> {
     resolve(root, &format!("{experiment_id}/{run_id}/artifacts"))
