@@ -83,15 +83,16 @@ pub fn credentials_for(store: &Store, url: &str) -> Credentials {
     let saved = store.read(sync_state::remotes).unwrap_or_default().into_iter().find(|r| r.url == url);
     let Some(saved) = saved else { return env };
     let secret = find_secret(url).map(|(s, _)| s).unwrap_or_default();
-    match saved.auth.as_str() {
-        "token" => Credentials { token: secret.token, insecure_tls: saved.insecure_tls, ..Default::default() },
-        "basic" => Credentials {
-            username: saved.username,
-            password: secret.password,
-            insecure_tls: saved.insecure_tls,
-            ..Default::default()
-        },
-        _ => Credentials { insecure_tls: saved.insecure_tls || env.insecure_tls, ..env },
+    let insecure_tls = saved.insecure_tls || (saved.auth == "none" && env.insecure_tls);
+    sign_in(&saved.auth, saved.username, secret, insecure_tls)
+}
+
+/// The credentials of a way to sign in (`none`, `token` or `basic`) with its secret.
+fn sign_in(auth: &str, username: Option<String>, secret: Secret, insecure_tls: bool) -> Credentials {
+    match auth {
+        "token" => Credentials { token: secret.token, insecure_tls, ..Default::default() },
+        "basic" => Credentials { username, password: secret.password, insecure_tls, ..Default::default() },
+        _ => Credentials { insecure_tls, ..Default::default() },
     }
 }
 
@@ -281,20 +282,16 @@ pub fn remote_experiments(store: &Store, req: RemoteExperimentsRequest) -> ApiRe
     let credentials = match req.auth.as_deref() {
         None => credentials_for(store, &url),
         Some(auth) => {
-            let kept = find_secret(&url).map(|(s, _)| s).unwrap_or_default();
-            let secret = req.secret.filter(|s| !s.is_empty());
-            let insecure_tls = req.insecure_tls.unwrap_or(false);
-            match auth {
-                "none" => Credentials { insecure_tls, ..Default::default() },
-                "token" => Credentials { token: secret.or(kept.token), insecure_tls, ..Default::default() },
-                "basic" => Credentials {
-                    username: req.username.filter(|u| !u.trim().is_empty()),
-                    password: secret.or(kept.password),
-                    insecure_tls,
-                    ..Default::default()
-                },
-                other => return Err(ApiError::invalid(format!("auth must be none, token or basic, not '{other}'"))),
+            if !matches!(auth, "none" | "token" | "basic") {
+                return Err(ApiError::invalid(format!("auth must be none, token or basic, not '{auth}'")));
             }
+            // The secret typed, else the one kept.
+            let secret = match req.secret.filter(|s| !s.is_empty()) {
+                Some(s) => Secret { token: Some(s.clone()), password: Some(s) },
+                None => find_secret(&url).map(|(s, _)| s).unwrap_or_default(),
+            };
+            let username = req.username.filter(|u| !u.trim().is_empty());
+            sign_in(auth, username, secret, req.insecure_tls.unwrap_or(false))
         }
     };
     let mut remote = Remote::new(&url, &credentials).map_err(sync_error)?;

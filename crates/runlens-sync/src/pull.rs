@@ -91,11 +91,8 @@ pub(crate) fn remote_facts(run: &Value) -> Facts {
     }
 }
 
-/// Every page of a paged search: `post` gets the page token (or none) and answers a page.
-pub(crate) fn all_pages(
-    field: &str,
-    mut page: impl FnMut(Option<&str>) -> Result<Value, Error>,
-) -> Result<Vec<Value>, Error> {
+/// Every page of a paged answer: `page` gets the page token (or none) and answers a page.
+fn all_pages(field: &str, mut page: impl FnMut(Option<&str>) -> Result<Value, Error>) -> Result<Vec<Value>, Error> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -108,15 +105,36 @@ pub(crate) fn all_pages(
     }
 }
 
-/// The server's experiments (deleted ones too).
-pub(crate) fn remote_experiments(remote: &Remote) -> Result<Vec<Value>, Error> {
-    all_pages("experiments", |token| {
-        let mut body = json!({"max_results": 1000, "view_type": "ALL"});
+/// Every item (`field`) of a paged POST search, `body` sent with each page's token.
+pub(crate) fn post_pages(remote: &Remote, path: &str, field: &str, body: Value) -> Result<Vec<Value>, Error> {
+    all_pages(field, |token| {
+        let mut body = body.clone();
         if let Some(t) = token {
             body["page_token"] = json!(t);
         }
-        remote.post("/api/2.0/mlflow/experiments/search", &body)
+        remote.post(path, &body)
     })
+}
+
+/// Every item (`field`) of a paged GET, `query` sent with each page's token.
+pub(crate) fn get_pages(remote: &Remote, path: &str, field: &str, query: &[(&str, &str)]) -> Result<Vec<Value>, Error> {
+    all_pages(field, |token| {
+        let mut q = query.to_vec();
+        if let Some(t) = token {
+            q.push(("page_token", t));
+        }
+        remote.get(path, &q)
+    })
+}
+
+/// The server's experiments (deleted ones too).
+pub(crate) fn remote_experiments(remote: &Remote) -> Result<Vec<Value>, Error> {
+    post_pages(
+        remote,
+        "/api/2.0/mlflow/experiments/search",
+        "experiments",
+        json!({"max_results": 1000, "view_type": "ALL"}),
+    )
 }
 
 /// The local experiment that stands for a server's: the one recorded, else the one with its
@@ -192,13 +210,8 @@ pub fn pull(store: &Store, remote: &Remote, options: &Options<'_>) -> Result<Rep
         report.experiments += 1;
         progress.phase = "runs".into();
         progress.experiment = name.clone();
-        let runs = all_pages("runs", |token| {
-            let mut body = json!({"experiment_ids": [remote_id], "run_view_type": "ALL", "max_results": 1000});
-            if let Some(t) = token {
-                body["page_token"] = json!(t);
-            }
-            remote.post("/api/2.0/mlflow/runs/search", &body)
-        })?;
+        let body = json!({"experiment_ids": [remote_id], "run_view_type": "ALL", "max_results": 1000});
+        let runs = post_pages(remote, "/api/2.0/mlflow/runs/search", "runs", body)?;
         progress.total = runs.len();
         progress.done = 0;
         (options.progress)(&progress);
@@ -228,14 +241,9 @@ pub fn pull(store: &Store, remote: &Remote, options: &Options<'_>) -> Result<Rep
 }
 
 /// A metric's whole history on the server.
-fn history(remote: &Remote, run_id: &str, key: &str) -> Result<Vec<Metric>, Error> {
-    let points = all_pages("metrics", |token| {
-        let mut q = vec![("run_id", run_id), ("metric_key", key), ("max_results", "25000")];
-        if let Some(t) = token {
-            q.push(("page_token", t));
-        }
-        remote.get("/api/2.0/mlflow/metrics/get-history", &q)
-    })?;
+pub(crate) fn history(remote: &Remote, run_id: &str, key: &str) -> Result<Vec<Metric>, Error> {
+    let q = [("run_id", run_id), ("metric_key", key), ("max_results", "25000")];
+    let points = get_pages(remote, "/api/2.0/mlflow/metrics/get-history", "metrics", &q)?;
     Ok(points.iter().map(metric_of).collect())
 }
 
@@ -414,32 +422,38 @@ fn pull_run(store: &Store, remote: &Remote, run: &Value, local_exp: i64, report:
     Ok(())
 }
 
-/// Downloads the run's artifact files that are not here yet (or differ in size).
-fn pull_run_artifacts(remote: &Remote, run_id: &str, dir: &Path) -> Result<usize, Error> {
-    let mut copied = 0;
+/// Every artifact file of a run on the server (paths relative to the run's root), with its
+/// size when the server gives one.
+pub(crate) fn remote_run_files(remote: &Remote, run_id: &str) -> Result<Vec<(String, Option<i64>)>, Error> {
+    let mut files = Vec::new();
     let mut folders = vec![String::new()];
     while let Some(folder) = folders.pop() {
         let mut q = vec![("run_id", run_id)];
         if !folder.is_empty() {
             q.push(("path", folder.as_str()));
         }
-        let listing = remote.get("/api/2.0/mlflow/artifacts/list", &q)?;
-        for f in items(&listing["files"]) {
-            let path = text(&f["path"]);
+        for f in items(&remote.get("/api/2.0/mlflow/artifacts/list", &q)?["files"]) {
             if f["is_dir"].as_bool().unwrap_or(false) {
-                folders.push(path);
-                continue;
+                folders.push(text(&f["path"]));
+            } else {
+                files.push((text(&f["path"]), int(&f["file_size"])));
             }
-            let dest = artifacts::resolve(dir, &path).map_err(|e| {
-                Error::Malformed(format!("the server named an artifact '{path}' that leaves its run: {e}"))
-            })?;
-            let size = int(&f["file_size"]);
-            if std::fs::metadata(&dest).is_ok_and(|m| m.is_file() && Some(m.len() as i64) == size) {
-                continue;
-            }
-            remote.download("/get-artifact", &[("run_id", run_id), ("run_uuid", run_id), ("path", &path)], &dest)?;
-            copied += 1;
         }
+    }
+    Ok(files)
+}
+
+/// Downloads the run's artifact files that are not here yet (or differ in size).
+fn pull_run_artifacts(remote: &Remote, run_id: &str, dir: &Path) -> Result<usize, Error> {
+    let mut copied = 0;
+    for (path, size) in remote_run_files(remote, run_id)? {
+        let dest = artifacts::resolve(dir, &path)
+            .map_err(|e| Error::Malformed(format!("the server named an artifact '{path}' that leaves its run: {e}")))?;
+        if std::fs::metadata(&dest).is_ok_and(|m| m.is_file() && Some(m.len() as i64) == size) {
+            continue;
+        }
+        remote.download("/get-artifact", &[("run_id", run_id), ("run_uuid", run_id), ("path", &path)], &dest)?;
+        copied += 1;
     }
     Ok(copied)
 }
@@ -481,13 +495,8 @@ fn pull_logged_models(
     local_exp: i64,
     report: &mut Report,
 ) -> Result<Vec<String>, Error> {
-    let models = match all_pages("models", |token| {
-        let mut body = json!({"experiment_ids": [remote_exp], "max_results": 100});
-        if let Some(t) = token {
-            body["page_token"] = json!(t);
-        }
-        remote.post("/api/2.0/mlflow/logged-models/search", &body)
-    }) {
+    let body = json!({"experiment_ids": [remote_exp], "max_results": 100});
+    let models = match post_pages(remote, "/api/2.0/mlflow/logged-models/search", "models", body) {
         Ok(m) => m,
         // An MLflow 2 server has no logged models.
         Err(e) if e.is_code("ENDPOINT_NOT_FOUND") || matches!(e, Error::Server { status: 404, .. }) => {
@@ -566,13 +575,8 @@ fn pull_registry(
     report: &mut Report,
     wanted: impl Fn(&ModelVersion) -> bool,
 ) -> Result<(), Error> {
-    let models = match all_pages("registered_models", |token| {
-        let mut q = vec![("max_results", "1000")];
-        if let Some(t) = token {
-            q.push(("page_token", t));
-        }
-        remote.get("/api/2.0/mlflow/registered-models/search", &q)
-    }) {
+    let q = [("max_results", "1000")];
+    let models = match get_pages(remote, "/api/2.0/mlflow/registered-models/search", "registered_models", &q) {
         Ok(m) => m,
         Err(Error::Server { status: 404, .. }) => return Ok(()),
         Err(e) => return Err(e),
@@ -580,43 +584,39 @@ fn pull_registry(
     for m in &models {
         let name = text(&m["name"]);
         let filter = format!("name='{}'", name.replace('\'', "\\'"));
-        let versions: Vec<ModelVersion> = all_pages("model_versions", |token| {
-            let mut q = vec![("filter", filter.as_str()), ("max_results", "10000")];
-            if let Some(t) = token {
-                q.push(("page_token", t));
-            }
-            remote.get("/api/2.0/mlflow/model-versions/search", &q)
-        })?
-        .iter()
-        .map(|v| {
-            let source = opt_text(&v["source"]);
-            let model_id = opt_text(&v["model_id"]).or_else(|| {
-                source
-                    .as_deref()
-                    .and_then(|s| s.strip_prefix("models:/"))
-                    .filter(|s| s.starts_with("m-"))
-                    .map(|s| s.split('/').next().unwrap_or(s).to_string())
-            });
-            ModelVersion {
-                name: name.clone(),
-                version: int(&v["version"]).unwrap_or(0),
-                creation_time: int(&v["creation_timestamp"]),
-                last_updated_time: int(&v["last_updated_timestamp"]),
-                description: v["description"].as_str().map(str::to_string),
-                user_id: opt_text(&v["user_id"]),
-                current_stage: opt_text(&v["current_stage"]).unwrap_or_else(|| "None".into()),
-                source,
-                run_id: opt_text(&v["run_id"]),
-                run_link: opt_text(&v["run_link"]),
-                model_id,
-                status: opt_text(&v["status"]).unwrap_or_else(|| "READY".into()),
-                status_message: opt_text(&v["status_message"]),
-                tags: kvs(&v["tags"]).into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
-                aliases: Vec::new(),
-            }
-        })
-        .filter(|v| v.version > 0)
-        .collect();
+        let q = [("filter", filter.as_str()), ("max_results", "10000")];
+        let versions: Vec<ModelVersion> =
+            get_pages(remote, "/api/2.0/mlflow/model-versions/search", "model_versions", &q)?
+                .iter()
+                .map(|v| {
+                    let source = opt_text(&v["source"]);
+                    let model_id = opt_text(&v["model_id"]).or_else(|| {
+                        source
+                            .as_deref()
+                            .and_then(|s| s.strip_prefix("models:/"))
+                            .filter(|s| s.starts_with("m-"))
+                            .map(|s| s.split('/').next().unwrap_or(s).to_string())
+                    });
+                    ModelVersion {
+                        name: name.clone(),
+                        version: int(&v["version"]).unwrap_or(0),
+                        creation_time: int(&v["creation_timestamp"]),
+                        last_updated_time: int(&v["last_updated_timestamp"]),
+                        description: v["description"].as_str().map(str::to_string),
+                        user_id: opt_text(&v["user_id"]),
+                        current_stage: opt_text(&v["current_stage"]).unwrap_or_else(|| "None".into()),
+                        source,
+                        run_id: opt_text(&v["run_id"]),
+                        run_link: opt_text(&v["run_link"]),
+                        model_id,
+                        status: opt_text(&v["status"]).unwrap_or_else(|| "READY".into()),
+                        status_message: opt_text(&v["status_message"]),
+                        tags: kvs(&v["tags"]).into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
+                        aliases: Vec::new(),
+                    }
+                })
+                .filter(|v| v.version > 0)
+                .collect();
         if !versions.iter().any(&wanted) {
             continue;
         }

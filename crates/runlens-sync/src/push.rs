@@ -1,14 +1,14 @@
 //! `runlens sync push`: runs made here (logged or imported, not pulled) to a tracking server.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
 use runlens_store::sync_state::{self, RunLink};
-use runlens_store::{metrics, runs, Metric, Read, Store};
+use runlens_store::{artifacts, metrics, runs, Metric, Read, Store};
 
-use crate::pull::{all_pages, float, int, items, kvs, opt_text, text};
+use crate::pull::{history, kvs, opt_text, post_pages, remote_run_files, text};
 use crate::remote::{encode_path, Remote};
 use crate::{now_ms, selects, Error, Facts, Options, Progress, Report};
 
@@ -118,13 +118,9 @@ pub fn push(store: &Store, remote: &Remote, options: &Options<'_>) -> Result<Rep
         let mut recovered: HashMap<String, String> = HashMap::new();
         if unlinked > 0 {
             let filter = format!("tags.`{SOURCE_TAG}` LIKE '%'");
-            for r in all_pages("runs", |token| {
-                let mut body = json!({"experiment_ids": [remote_exp], "filter": filter, "run_view_type": "ALL", "max_results": 1000});
-                if let Some(t) = token {
-                    body["page_token"] = json!(t);
-                }
-                remote.post("/api/2.0/mlflow/runs/search", &body)
-            })? {
+            let body =
+                json!({"experiment_ids": [remote_exp], "filter": filter, "run_view_type": "ALL", "max_results": 1000});
+            for r in post_pages(remote, "/api/2.0/mlflow/runs/search", "runs", body)? {
                 let source = kvs(&r["data"]["tags"]).into_iter().find(|(k, _)| k == SOURCE_TAG).map(|(_, v)| v);
                 if let Some(source) = source {
                     recovered.insert(source, text(&r["info"]["run_id"]));
@@ -266,23 +262,7 @@ fn push_run(
         let there: HashSet<(i64, i64, u64)> = if fresh {
             HashSet::new()
         } else {
-            all_pages("metrics", |token| {
-                let mut q =
-                    vec![("run_id", remote_id.as_str()), ("metric_key", key.as_str()), ("max_results", "25000")];
-                if let Some(t) = token {
-                    q.push(("page_token", t));
-                }
-                remote.get("/api/2.0/mlflow/metrics/get-history", &q)
-            })?
-            .iter()
-            .map(|m| {
-                point_key(
-                    int(&m["step"]).unwrap_or(0),
-                    int(&m["timestamp"]).unwrap_or(0),
-                    float(&m["value"]).unwrap_or(f64::NAN),
-                )
-            })
-            .collect()
+            history(remote, &remote_id, key)?.iter().map(|m| point_key(m.step, m.timestamp, m.value)).collect()
         };
         let mut offset = 0;
         loop {
@@ -317,10 +297,12 @@ fn push_run(
 
     let folder = store.read(|c| runs::artifact_folder(c, &store.artifact_root(), run_id))?;
     let uri = text(&remote_run["info"]["artifact_uri"]);
-    let files = local_files(&folder);
+    let (files, _) = artifacts::regular_files(&folder, usize::MAX);
     if !files.is_empty() {
         match uri.strip_prefix("mlflow-artifacts:") {
-            Some(root) => report.artifacts += push_files(remote, &remote_id, root.trim_start_matches('/'), &files)?,
+            Some(root) => {
+                report.artifacts += push_files(remote, &remote_id, root.trim_start_matches('/'), &folder, &files)?
+            }
             None => report.skipped.push(format!(
                 "artifacts of run {run_id}: the server keeps them at {uri}, not behind its artifact proxy (start it with --serve-artifacts)"
             )),
@@ -346,54 +328,22 @@ fn create_run(remote: &Remote, remote_exp: &str, run: &runlens_store::Run) -> Re
     Ok(remote.post("/api/2.0/mlflow/runs/create", &body)?["run"].clone())
 }
 
-/// The regular files under a folder (links and special files left out), with their sizes.
-fn local_files(dir: &Path) -> Vec<(String, PathBuf, u64)> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), String::new())];
-    while let Some((d, prefix)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".runlens-upload-") {
-                continue;
-            }
-            let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
-            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-            if meta.is_dir() {
-                stack.push((e.path(), rel));
-            } else if meta.is_file() {
-                out.push((rel, e.path(), meta.len()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Uploads the files the server does not have (same path and size) through its artifact proxy.
-fn push_files(remote: &Remote, remote_run: &str, root: &str, files: &[(String, PathBuf, u64)]) -> Result<usize, Error> {
-    let mut there: HashMap<String, i64> = HashMap::new();
-    let mut folders = vec![String::new()];
-    while let Some(folder) = folders.pop() {
-        let mut q = vec![("run_id", remote_run)];
-        if !folder.is_empty() {
-            q.push(("path", folder.as_str()));
-        }
-        for f in items(&remote.get("/api/2.0/mlflow/artifacts/list", &q)?["files"]) {
-            if f["is_dir"].as_bool().unwrap_or(false) {
-                folders.push(text(&f["path"]));
-            } else {
-                there.insert(text(&f["path"]), int(&f["file_size"]).unwrap_or(-1));
-            }
-        }
-    }
+fn push_files(
+    remote: &Remote,
+    remote_run: &str,
+    root: &str,
+    folder: &Path,
+    files: &[(String, u64)],
+) -> Result<usize, Error> {
+    let there: HashMap<String, Option<i64>> = remote_run_files(remote, remote_run)?.into_iter().collect();
     let mut sent = 0;
-    for (rel, path, size) in files {
-        if there.get(rel) == Some(&(*size as i64)) {
+    for (rel, size) in files {
+        if there.get(rel) == Some(&Some(*size as i64)) {
             continue;
         }
-        remote
-            .upload(&format!("/api/2.0/mlflow-artifacts/artifacts/{}", encode_path(&format!("{root}/{rel}"))), path)?;
+        let to = format!("/api/2.0/mlflow-artifacts/artifacts/{}", encode_path(&format!("{root}/{rel}")));
+        remote.upload(&to, &folder.join(rel))?;
         sent += 1;
     }
     Ok(sent)
