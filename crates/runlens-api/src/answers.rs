@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 use crate::Answer;
 
 /// Operations whose answer depends only on the request and the database (not on files).
-const CACHEABLE: &[&str] = &[
+pub(crate) const CACHEABLE: &[&str] = &[
     "mlflow/experiments/search",
     "mlflow/experiments/get",
     "mlflow/experiments/get-by-name",

@@ -85,15 +85,58 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
     }
 }
 
-/// Deserializes a list that a query string may carry as one value.
-pub fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Array(items)) => {
-            items.into_iter().map(|v| serde_json::from_value(v).map_err(de::Error::custom)).collect()
+/// Deserializes a list that a query string may carry as one value. Items are decoded straight
+/// from the request (no intermediate JSON value), so a large `log-batch` costs one pass.
+pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    use serde::de::value::{BoolDeserializer, F64Deserializer, I64Deserializer, StrDeserializer, U64Deserializer};
+    use serde::de::{IntoDeserializer, MapAccess, SeqAccess, Visitor};
+    use std::marker::PhantomData;
+
+    struct List<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
         }
-        Some(one) => Ok(vec![serde_json::from_value(one).map_err(de::Error::custom)?]),
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Vec<T>, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(item) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            Ok(vec![T::deserialize(de::value::MapAccessDeserializer::new(map))?])
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(StrDeserializer::<E>::new(v))?])
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(v.into_deserializer())?])
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(I64Deserializer::<E>::new(v))?])
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(U64Deserializer::<E>::new(v))?])
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(F64Deserializer::<E>::new(v))?])
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(BoolDeserializer::<E>::new(v))?])
+        }
     }
+    d.deserialize_any(List(PhantomData))
 }
 
 /// Deserializes an id (experiment id, version) sent as a string or a number.

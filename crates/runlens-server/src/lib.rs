@@ -102,17 +102,6 @@ pub(crate) fn query_to_json(query: Option<&str>) -> Result<serde_json::Map<Strin
     Ok(map)
 }
 
-fn body_to_json(body: &Bytes) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(Default::default());
-    }
-    match serde_json::from_slice(body) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::new(ErrorCode::BadRequest, "The request body must be a JSON object")),
-        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON in request body: {e}"))),
-    }
-}
-
 async fn api(
     State(state): State<AppState>,
     Path(path): Path<String>,
@@ -139,7 +128,11 @@ async fn api(
             return (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response()
         }
     };
-    let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { body_to_json(&body) };
+    if wanted != Method::Get && captured.is_empty() {
+        let name = op.name;
+        return run_op(state, name, move |store| runlens_api::call_body(store, name, &body)).await;
+    }
+    let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { runlens_api::body_args(&body) };
     let mut args = match args {
         Ok(a) => a,
         Err(e) => return error_response(e),
@@ -147,20 +140,19 @@ async fn api(
     for (name, value) in captured {
         args.insert(name.to_string(), value.into());
     }
-    run_op(state, op.name, serde_json::Value::Object(args)).await
+    let args = serde_json::Value::Object(args);
+    let name = op.name;
+    run_op(state, name, move |store| runlens_api::call(store, name, args)).await
 }
 
 /// The UI's route: every operation by name, JSON body in, JSON out, whatever its MLflow
 /// method. The desktop app's `call` command is the same thing over IPC.
 async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: Bytes) -> Response {
-    let args = match body_to_json(&body) {
-        Ok(a) => a,
-        Err(e) => return error_response(e),
-    };
     let Some(op) = runlens_api::op(&op) else {
         return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{op}'")));
     };
-    run_op(state, op.name, serde_json::Value::Object(args)).await
+    let name = op.name;
+    run_op(state, name, move |store| runlens_api::call_body(store, name, &body)).await
 }
 
 /// Operations that take a few dozen microseconds: run on the request's own worker when the
@@ -178,14 +170,18 @@ const QUICK: &[&str] = &[
     "mlflow/experiments/get-by-name",
 ];
 
-async fn run_op(state: AppState, op: &'static str, args: serde_json::Value) -> Response {
+async fn run_op(
+    state: AppState,
+    op: &'static str,
+    call: impl FnOnce(&Store) -> runlens_api::ApiResult<runlens_api::Answer> + Send + 'static,
+) -> Response {
     let store = state.store.clone();
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     let result = if multi_thread && QUICK.contains(&op) && store.writer_idle() {
-        Ok(runlens_api::call(&store, op, args))
+        Ok(call(&store))
     } else {
-        tokio::task::spawn_blocking(move || runlens_api::call(&store, op, args)).await
+        tokio::task::spawn_blocking(move || call(&store)).await
     };
     match result {
         Ok(Ok(answer)) => {
@@ -222,6 +218,11 @@ async fn ui(uri: Uri) -> Response {
     if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
+    // Vite names every asset after its content: a browser may keep it for good, and then
+    // starts the app without asking (and reuses its compiled code). The page itself is
+    // always asked again, so a new build is seen at once.
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
     resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -78,22 +78,21 @@ pub fn log(tx: &Write<'_>, run: i64, points: &[Metric]) -> Result<usize> {
         let mut added = 0i64;
         for chunk in group.chunks(ROWS_PER_INSERT) {
             let mut stmt = tx.prepare_cached(&insert_sql(chunk.len()))?;
-            let mut args: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 9);
-            for m in chunk {
+            // Bound in place: no list of owned values per row.
+            for (i, m) in chunk.iter().enumerate() {
                 let (value, kind) = encode_value(m.value);
-                args.extend([
-                    run.into(),
-                    key_id.into(),
-                    m.step.into(),
-                    m.timestamp.into(),
-                    value.into(),
-                    kind.into(),
-                    m.model_id.clone().into(),
-                    m.dataset_name.clone().into(),
-                    m.dataset_digest.clone().into(),
-                ]);
+                let at = i * 9;
+                stmt.raw_bind_parameter(at + 1, run)?;
+                stmt.raw_bind_parameter(at + 2, key_id)?;
+                stmt.raw_bind_parameter(at + 3, m.step)?;
+                stmt.raw_bind_parameter(at + 4, m.timestamp)?;
+                stmt.raw_bind_parameter(at + 5, value)?;
+                stmt.raw_bind_parameter(at + 6, kind)?;
+                stmt.raw_bind_parameter(at + 7, m.model_id.as_deref())?;
+                stmt.raw_bind_parameter(at + 8, m.dataset_name.as_deref())?;
+                stmt.raw_bind_parameter(at + 9, m.dataset_digest.as_deref())?;
             }
-            added += stmt.execute(rusqlite::params_from_iter(args))? as i64;
+            added += stmt.raw_execute()? as i64;
         }
         if added == 0 {
             continue;

@@ -13,7 +13,10 @@ function usable(tag: string | undefined): boolean {
   }
 }
 
-if (!usable(navigator.language)) {
+// A well-formed tag ("en-US", "de") is taken as it is: asking Intl costs ~20 ms at startup.
+const WELL_FORMED = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
+
+if (!WELL_FORMED.test(navigator.language ?? '') && !usable(navigator.language)) {
   const fallback = (navigator.languages ?? []).find(usable) ?? 'en-US';
   Object.defineProperty(Navigator.prototype, 'language', { get: () => fallback, configurable: true });
 }
