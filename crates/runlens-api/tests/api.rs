@@ -849,3 +849,41 @@ fn a_deleted_version_number_is_not_given_again() {
             .unwrap();
     assert_eq!(v["model_version"]["version"], json!("3"));
 }
+
+/// A body decoded straight into the request (`call_body`) answers and fails exactly as the
+/// same body read into a JSON object first (`call`): every body here goes both ways.
+#[test]
+fn call_body_matches_call() {
+    let (_d, s) = store();
+    let exp = call(&s, "mlflow/experiments/create", json!({"name": "bodies"})).unwrap()["experiment_id"].clone();
+    let run = call(&s, "mlflow/runs/create", json!({"experiment_id": exp})).unwrap()["run"]["info"]["run_id"].clone();
+    let run = run.as_str().unwrap();
+    let bodies = [
+        format!(r#"{{"run_id": "{run}", "metrics": [{{"key": "m", "value": 1.5, "timestamp": 1, "step": 0}}]}}"#),
+        // A lone metric where a list is expected, numbers as strings, NaN as a string.
+        format!(r#"{{"run_id": "{run}", "metrics": {{"key": "m", "value": "NaN", "timestamp": "2", "step": "1"}}}}"#),
+        // A duplicate field: the last one counts, as in a JSON object.
+        format!(r#"{{"run_id": "nope", "run_id": "{run}", "params": [{{"key": "p", "value": "1"}}]}}"#),
+        format!(r#"{{"run_id": "{run}", "metrics": [{{"key": "m", "value": "high", "timestamp": 1, "step": 0}}]}}"#),
+        format!(r#"["{run}", []]"#),
+        r#"{"run_id": "#.to_string(),
+        "null".to_string(),
+        "   ".to_string(),
+        r#"{"run_id": "0123456789abcdef0123456789abcdef"}"#.to_string(),
+    ];
+    for body in &bodies {
+        let direct = runlens_api::call_body(&s, "mlflow/runs/log-batch", body.as_bytes()).map(|a| a.get().to_string());
+        let long_way = runlens_api::body_args(body.as_bytes())
+            .and_then(|args| runlens_api::call(&s, "mlflow/runs/log-batch", Value::Object(args)))
+            .map(|a| a.get().to_string());
+        match (&direct, &long_way) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{body}"),
+            (Err(a), Err(b)) => assert_eq!((a.error_code, &a.message), (b.error_code, &b.message), "{body}"),
+            _ => panic!("{body}: {direct:?} but {long_way:?}"),
+        }
+    }
+    let history = call(&s, "mlflow/metrics/get-history", json!({"run_id": run, "metric_key": "m"})).unwrap();
+    assert_eq!(history["metrics"].as_array().unwrap().len(), 2, "{history}");
+    let got = call(&s, "mlflow/runs/get", json!({"run_id": run})).unwrap();
+    assert_eq!(got["run"]["data"]["params"], json!([{"key": "p", "value": "1"}]));
+}
