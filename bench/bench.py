@@ -410,25 +410,44 @@ def replace_section(name, title, section):
     print(f"wrote {OUT}")
 
 
+MAIN_ONLY_NOTE = (" (this table and the import with `BENCH_ARGS=--main-only`; each section below says"
+                  " how it was measured and was last run with its own `--…-only` flag or the full run)")
+
+
+def load_saved():
+    try:
+        with open(RESULTS_FILE) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def save_one(name):
+    """Keeps one section's fresh figures in the results file, the others as they were."""
+    saved = load_saved() or {}
+    saved[name] = RESULTS[name]
+    with open(RESULTS_FILE, "w") as f:
+        json.dump(saved, f, indent=1)
+
+
 def main():
-    if "--explorer-only" in sys.argv:
-        replace_section("explorer", "The explorer at 100,000 runs", explorer_section())
-        return
-    if "--charts-only" in sys.argv:
-        replace_section("charts", "Charts", charts_section())
-        return
-    if "--webui-only" in sys.argv:
-        replace_section("webui", "The web UI against MLflow's", webui_section())
-        return
-    if "--desktop-only" in sys.argv:
-        replace_section("desktop", "The desktop app", desktop_section())
-        return
+    for flag, name, title, section in (
+        ("--explorer-only", "explorer", "The explorer at 100,000 runs", explorer_section),
+        ("--charts-only", "charts", "Charts", charts_section),
+        ("--webui-only", "webui", "The web UI against MLflow's", webui_section),
+        ("--desktop-only", "desktop", "The desktop app", desktop_section),
+    ):
+        if flag in sys.argv:
+            replace_section(name, title, section())
+            save_one(name)
+            return
     quick = "--quick" in sys.argv
     saved = None
     if "--render" in sys.argv:
-        with open(RESULTS_FILE) as f:
-            saved = json.load(f)
+        saved = load_saved()
         quick = saved["quick"]
+    # --main-only: the server measures and the import anew, every other section as last measured.
+    kept = load_saved() if "--main-only" in sys.argv else None
     budget_ml = {"log_metric": 100 if quick else 300, "batches": 3 if quick else 10, "runs": 100 if quick else 300, "searches": 5 if quick else 15, "histories": 5 if quick else 15}
     budget_rl = {"log_metric": 500 if quick else 3000, "batches": 20 if quick else 100, "runs": budget_ml["runs"], "searches": 20 if quick else 100, "histories": 20 if quick else 100}
     if saved:
@@ -457,10 +476,11 @@ def main():
     lines.append(f"| Peak RSS of `runlens import` on that corpus | | {imp['peak_mb']:.0f} MB | | |")
     table = "\n".join(lines)
     print(table)
-    explorer = explorer_section(saved and saved["explorer"])
-    charts = charts_section(saved and saved["charts"])
-    webui = webui_section(saved and saved["webui"])
-    desktop = desktop_section(saved and saved["desktop"])
+    earlier = saved or kept
+    explorer = explorer_section(earlier and earlier["explorer"])
+    charts = charts_section(earlier and earlier["charts"])
+    webui = webui_section(earlier and earlier["webui"])
+    desktop = desktop_section(earlier and earlier["desktop"])
     with open(RESULTS_FILE, "w") as f:
         json.dump(RESULTS, f, indent=1)
 
@@ -472,7 +492,7 @@ def main():
         pass
     doc = f"""# Benchmarks
 
-Measured by `make bench` ({'quick mode' if quick else 'full'}) on {time.strftime('%Y-%m-%d')}:
+Measured by `make bench` ({'quick mode' if quick else 'full'}) on {time.strftime('%Y-%m-%d')}{MAIN_ONLY_NOTE if kept else ''}:
 {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}.
 
 Both servers run on this machine, one after the other, on loopback with an empty store:
@@ -506,7 +526,8 @@ drift on a shared machine.
 {charts}
 
 Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only`,
-`--charts-only`, `--webui-only` or `--desktop-only` redoes only that section; `--render`
+`--charts-only`, `--webui-only` or `--desktop-only` redoes only that section, `--main-only` the
+server table and the import; `--render`
 writes the page again from the figures of the last run, kept in `target/bench-results.json`).
 
 Notes:

@@ -81,10 +81,13 @@ def mlflow_server():
 
 
 def integrity(data_dir):
-    """SQLite's own check of a Runlens store: 'ok' when whole."""
+    """SQLite's own check of a Runlens store: 'ok' when whole and every row's parent is there
+    (the importer writes without row-by-row foreign key checks)."""
     import sqlite3
     con = sqlite3.connect(os.path.join(data_dir, "runlens.db"))
     try:
-        return con.execute("PRAGMA integrity_check").fetchone()[0]
+        ok = con.execute("PRAGMA integrity_check").fetchone()[0]
+        orphans = con.execute("PRAGMA foreign_key_check").fetchall()
+        return ok if not orphans else f"rows without a parent: {orphans[:5]}"
     finally:
         con.close()

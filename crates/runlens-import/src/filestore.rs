@@ -343,9 +343,27 @@ fn import_experiment(
         }
     }
     run_dirs.sort();
-    for run_dir in run_dirs {
-        import_run(store, id, &run_dir, options, summary, &datasets)?;
-    }
+    // Two threads: one reads and parses the next runs' files while this one writes; in run
+    // order, a couple of runs ahead at most (a run can hold millions of points).
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let datasets = &datasets;
+        let run_dirs = &run_dirs;
+        scope.spawn(move || {
+            for run_dir in run_dirs {
+                let mut notes = Summary::default();
+                let read = read_run(store, id, run_dir, datasets, &mut notes);
+                // Nobody listening: the writes stopped (an error, or cancelled).
+                if tx.send((run_dir, read, notes)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (run_dir, read, notes) in rx {
+            write_read_run(store, id, run_dir, read?, notes, options, summary)?;
+        }
+        Ok(())
+    })?;
     let models = dir.join("models");
     if is_dir(&models) {
         if let Ok(entries) = std::fs::read_dir(&models) {
@@ -459,6 +477,21 @@ fn import_run(
     summary: &mut Summary,
     datasets: &HashMap<String, Dataset>,
 ) -> Result<(), Error> {
+    let mut notes = Summary::default();
+    let read = read_run(store, experiment_id, dir, datasets, &mut notes)?;
+    write_read_run(store, experiment_id, dir, read, notes, options, summary)
+}
+
+/// Reads one run's folder (meta, params, tags, metric files, inputs, outputs) into what
+/// [`write_read_run`] writes; `None` when the run is skipped. What could not be read is noted
+/// in `notes`. Touches nothing, so it can run on another thread than the writes.
+fn read_run(
+    store: &Store,
+    experiment_id: i64,
+    dir: &Path,
+    datasets: &HashMap<String, Dataset>,
+    summary: &mut Summary,
+) -> Result<Option<crate::RunData>, Error> {
     let label = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let what = format!("run {label}");
     let meta_path = dir.join("meta.yaml");
@@ -466,19 +499,19 @@ fn import_run(
         Ok(m) => m,
         Err(why) => {
             summary.skip(what, &meta_path, why);
-            return Ok(());
+            return Ok(None);
         }
     };
     let run_id = get_str(&meta, "run_id").or_else(|| get_str(&meta, "run_uuid")).unwrap_or_default();
     if run_id.is_empty() || run_id.len() > 64 || !run_id.chars().all(|c| c.is_ascii_alphanumeric()) {
         summary.skip(what, &meta_path, "run_id missing or malformed");
-        return Ok(());
+        return Ok(None);
     }
     let status = match run_status(&meta) {
         Ok(s) => s,
         Err(why) => {
             summary.skip(what, &meta_path, why);
-            return Ok(());
+            return Ok(None);
         }
     };
     let params = key_values(&dir.join("params"), "run", &run_id, summary);
@@ -559,8 +592,6 @@ fn import_run(
             }
         }
     }
-    let store_rel = format!("{experiment_id}/{run_id}/artifacts");
-    let artifact_dir = artifact_dir(store, dir, &store_rel, options, summary, &format!("run {run_id}"));
     let run = ImportedRun {
         info: RunInfo {
             run_id: run_id.clone(),
@@ -574,10 +605,29 @@ fn import_run(
             lifecycle_stage: lifecycle(&meta),
         },
         deleted_time: get_i64(&meta, "deleted_time"),
-        artifact_dir,
+        // Filed (or copied) when written.
+        artifact_dir: None,
     };
-    let new_points =
-        crate::write_run(store, &crate::RunData { run, params, tags, points, dataset_inputs, outputs, offsets })?;
+    Ok(Some(crate::RunData { run, params, tags, points, dataset_inputs, outputs, offsets }))
+}
+
+/// Writes a run [`read_run`] read, with its artifacts (referenced in place or copied), and
+/// adds its notes to the summary.
+fn write_read_run(
+    store: &Store,
+    experiment_id: i64,
+    dir: &Path,
+    read: Option<crate::RunData>,
+    notes: Summary,
+    options: &Options,
+    summary: &mut Summary,
+) -> Result<(), Error> {
+    summary.skipped.extend(notes.skipped);
+    let Some(mut data) = read else { return Ok(()) };
+    let run_id = data.run.info.run_id.clone();
+    let store_rel = format!("{experiment_id}/{run_id}/artifacts");
+    data.run.artifact_dir = artifact_dir(store, dir, &store_rel, options, summary, &format!("run {run_id}"));
+    let new_points = crate::write_run(store, &data)?;
     summary.runs += 1;
     summary.metric_points += new_points;
     options.tick(summary)

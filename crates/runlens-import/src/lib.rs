@@ -244,7 +244,9 @@ pub(crate) struct RunData {
 pub(crate) fn write_run(store: &Store, data: &RunData) -> Result<usize, Error> {
     use runlens_store::{import_state, inputs, metrics, params, runs, tags};
     let experiment_id = data.run.info.experiment_id;
-    Ok(store.write(|tx| {
+    // Its rows hang from the run and keys written here, or the experiment and datasets the
+    // import wrote before.
+    Ok(store.write_unchecked(|tx| {
         let handle = runs::upsert_imported(tx, &data.run)?;
         for p in &data.params {
             params::set_imported(tx, handle, &p.key, &p.value)?;

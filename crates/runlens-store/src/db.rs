@@ -138,6 +138,23 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::write`] without foreign keys checked row by row, for the importer: every row it
+    /// writes references a parent it wrote (or found) in the same transaction, and it deletes
+    /// nothing (cascades are off too). A bulk import spends a third less time this way.
+    pub fn write_unchecked<T>(&self, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.pragma_update(None, "foreign_keys", false)?;
+        let out = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        // Back on whatever happened: every other write is checked.
+        conn.pragma_update(None, "foreign_keys", true)?;
+        out
+    }
+
     /// Whether no write of this process is under way (a hint: it may change at once).
     pub fn writer_idle(&self) -> bool {
         self.writer.try_lock().is_ok()
