@@ -138,9 +138,10 @@ impl Store {
         Ok(out)
     }
 
-    /// [`Store::write`] without foreign keys checked row by row, for the importer: every row it
-    /// writes references a parent it wrote (or found) in the same transaction, and it deletes
-    /// nothing (cascades are off too). A bulk import spends a third less time this way.
+    /// [`Store::write`] without foreign keys checked row by row, for writes whose every row
+    /// references a parent they wrote or looked up in the same transaction and that delete
+    /// nothing (cascades are off too): the importer, `log-batch`. A bulk import spends a third
+    /// less time this way.
     pub fn write_unchecked<T>(&self, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         conn.pragma_update(None, "foreign_keys", false)?;
