@@ -383,10 +383,13 @@ def desktop_section(res=None):
     how = (
         "`target/release/runlens-desktop` is started through tauri-driver under Xvfb on the "
         "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page, "
-        "the first rows are awaited and the table is scrolled 40,000 px; then the peak resident "
-        "memory (VmHWM) of the app process and of the WebKitGTK processes it started is read "
-        "from /proc and summed (shared pages are counted in each process, so the sum is an upper "
-        "bound)."
+        "the first rows are awaited and the table is scrolled 40,000 px. The goal applies to the "
+        "app's memory as Linux apportions it: the proportional set size (PSS: private pages, plus "
+        "each shared page divided among the processes mapping it) of the app process and the "
+        "WebKitGTK processes it started, summed, sampled every 100 ms from /proc/PID/smaps_rollup "
+        "while the window loads and scrolls, and the largest sum kept. The three processes map the "
+        "same WebKitGTK and GTK libraries, so the peak resident sizes (VmHWM) are shown too: their "
+        "sum counts those shared pages three times and is an upper bound."
     )
     return f"<!-- desktop -->\n{desktop.table(res)}\n\n{how}\n<!-- /desktop -->"
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -39,6 +40,37 @@ def status(pid, field):
     return 0.0
 
 
+def pss_mb(pid):
+    """Proportional set size: private pages, plus each shared page divided by the number of
+    processes mapping it (the WebKitGTK libraries are mapped by all three processes)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class PssSampler(threading.Thread):
+    """The largest summed PSS of the app's processes, sampled every 100 ms (the kernel keeps a
+    peak for RSS only)."""
+
+    def __init__(self, root):
+        super().__init__(daemon=True)
+        self.root, self.stop, self.peak, self.peak_app, self.peak_engine = root, threading.Event(), 0.0, 0.0, 0.0
+
+    def run(self):
+        while not self.stop.is_set():
+            procs = [p for p in tree(self.root) if name(p) not in ("node", "tauri-driver", "WebKitWebDriver")]
+            app = sum(pss_mb(p) for p in procs if name(p).startswith("runlens-deskto"))
+            engine = sum(pss_mb(p) for p in procs if name(p).startswith("WebKit"))
+            if app + engine > self.peak:
+                self.peak, self.peak_app, self.peak_engine = app + engine, app, engine
+            self.stop.wait(0.1)
+
+
 def name(pid):
     try:
         return open(f"/proc/{pid}/comm").read().strip()
@@ -54,9 +86,14 @@ def run(runs=100_000):
     con.close()
     proc = subprocess.Popen(["node", "bench-desktop.mjs", APP, data, exp], cwd=os.path.join(ROOT, "tests", "e2e"),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sampler = PssSampler(proc.pid)
+    sampler.start()
     try:
         line = proc.stdout.readline()
+        sampler.stop.set()
+        sampler.join()
         res = json.loads(line)
+        res["app_pss_mb"], res["engine_pss_mb"], res["total_pss_mb"] = sampler.peak_app, sampler.peak_engine, sampler.peak
         # The app is the runlens-desktop process below tauri-driver below node.
         procs = [p for p in tree(proc.pid) if name(p) not in ("node", "tauri-driver", "WebKitWebDriver")]
         app = [p for p in procs if name(p).startswith("runlens-deskto")]
@@ -80,15 +117,25 @@ def run(runs=100_000):
 
 
 def table(r):
-    ok = r["total_peak_mb"] < 300
-    return "\n".join([
+    engine = ", ".join(sorted(p for p in set(r["processes"]) if not p.startswith("runlens")))
+    rows = [
         f"| Desktop app, {r['runs']:,} runs | Runlens | Goal |",
         "|---|---:|---:|",
         f"| First rows in the real window (navigation to the first run row) | {r['first_rows_ms']:,.0f} ms | < 1,000 ms {'✅' if r['first_rows_ms'] < 1000 else '❌'} |",
-        f"| Peak memory: the app process (store, API, in-app server) | {r['app_peak_mb']:.0f} MB | |",
-        f"| Peak memory: the web engine's processes ({', '.join(sorted(p for p in set(r['processes']) if not p.startswith('runlens')))}) | {r['engine_peak_mb']:.0f} MB | |",
-        f"| Peak memory, all of the app's processes | {r['total_peak_mb']:.0f} MB | < 300 MB {'✅' if ok else '❌'} |",
-    ])
+    ]
+    if "total_pss_mb" in r:
+        ok = r["total_pss_mb"] < 300
+        rows += [
+            f"| Peak memory (PSS): the app process (store, API, in-app server) | {r['app_pss_mb']:.0f} MB | |",
+            f"| Peak memory (PSS): the web engine's processes ({engine}) | {r['engine_pss_mb']:.0f} MB | |",
+            f"| Peak memory (PSS), all of the app's processes | {r['total_pss_mb']:.0f} MB | < 300 MB {'✅' if ok else '❌'} |",
+        ]
+    rows += [
+        f"| Peak RSS (VmHWM): the app process | {r['app_peak_mb']:.0f} MB | |",
+        f"| Peak RSS (VmHWM): the web engine's processes | {r['engine_peak_mb']:.0f} MB | |",
+        f"| Peak RSS summed over the processes (shared pages counted in each: an upper bound) | {r['total_peak_mb']:.0f} MB | |",
+    ]
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

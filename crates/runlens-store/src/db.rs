@@ -19,7 +19,7 @@ pub type Write<'a> = Transaction<'a>;
 pub struct Store {
     data_dir: PathBuf,
     db_path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writers>,
     readers: Mutex<Vec<Connection>>,
     /// A connection that only asks `PRAGMA data_version`, which changes whenever any other
     /// connection (this process's writer or another process) commits.
@@ -28,6 +28,15 @@ pub struct Store {
     cache: Mutex<Vec<CacheEntry>>,
     /// Unique among the stores this process opened (data versions are per store).
     id: u64,
+}
+
+/// The writing connections, behind one lock: one write at a time, whichever is used.
+struct Writers {
+    /// Every write but [`Store::write_unchecked`]'s.
+    checked: Connection,
+    /// The same database with foreign keys off, opened on first use. A connection of its own:
+    /// switching the pragma on one connection would recompile its cached statements each time.
+    unchecked: Option<Connection>,
 }
 
 struct CacheEntry {
@@ -58,6 +67,15 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Runs `f` in a write transaction (`BEGIN IMMEDIATE`) on `conn`: committed when it returns
+/// `Ok`, rolled back otherwise.
+fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`, migrating its schema forward.
     /// A database written by a newer Runlens is refused with [`Error::SchemaTooNew`].
@@ -79,7 +97,7 @@ impl Store {
             id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             data_dir: data_dir.to_path_buf(),
             db_path,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writers { checked: writer, unchecked: None }),
             readers: Mutex::new(Vec::new()),
             watcher: Mutex::new(watcher),
             cache: Mutex::new(Vec::new()),
@@ -131,11 +149,8 @@ impl Store {
     /// Runs `f` in the one write transaction (`BEGIN IMMEDIATE`). It commits when `f` returns
     /// `Ok` and rolls back otherwise, so a failed request leaves nothing behind.
     pub fn write<T>(&self, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let mut writers = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        in_transaction(&mut writers.checked, f)
     }
 
     /// [`Store::write`] without foreign keys checked row by row, for writes whose every row
@@ -143,17 +158,14 @@ impl Store {
     /// nothing (cascades are off too): the importer, `log-batch`. A bulk import spends a third
     /// less time this way.
     pub fn write_unchecked<T>(&self, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        conn.pragma_update(None, "foreign_keys", false)?;
-        let out = (|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
-        // Back on whatever happened: every other write is checked.
-        conn.pragma_update(None, "foreign_keys", true)?;
-        out
+        let mut writers = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if writers.unchecked.is_none() {
+            let conn = Connection::open(&self.db_path)?;
+            configure(&conn)?;
+            conn.pragma_update(None, "foreign_keys", false)?;
+            writers.unchecked = Some(conn);
+        }
+        in_transaction(writers.unchecked.as_mut().expect("opened above"), f)
     }
 
     /// Whether no write of this process is under way (a hint: it may change at once).

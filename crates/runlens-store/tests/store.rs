@@ -356,3 +356,34 @@ fn an_imported_registry_without_history_shows_as_it_is_now() {
     assert_eq!(board_at(&store, Some(15)), ["1:None"]);
     assert_eq!(board_at(&store, Some(25)), ["2:Production@prod", "1:None"]);
 }
+
+/// Unchecked writes skip the foreign key checks on their own connection only: a checked write
+/// after one still refuses a row without its parent, and the store sees both connections'
+/// commits.
+#[test]
+fn unchecked_writes_leave_checked_writes_checked() {
+    let (_d, s) = store();
+    let exp = new_experiment(&s, "fk");
+    let (run_id, handle) = new_run(&s, exp, "r", 1);
+    let point = |step| Metric {
+        key: "m".into(),
+        value: 1.0,
+        timestamp: 1,
+        step,
+        model_id: None,
+        dataset_name: None,
+        dataset_digest: None,
+    };
+    s.write_unchecked(|tx| metrics::log(tx, handle, &[point(0)])).unwrap();
+    // A param of a run that does not exist: refused by a checked write, before and after.
+    let orphan = |tx: &runlens_store::Write<'_>| -> runlens_store::Result<()> {
+        tx.execute("INSERT INTO params (run, key, value) VALUES (987654, (SELECT id FROM keys LIMIT 1), 'x')", [])?;
+        Ok(())
+    };
+    assert!(s.write(orphan).is_err());
+    s.write_unchecked(|tx| metrics::log(tx, handle, &[point(1)])).unwrap();
+    assert!(s.write(orphan).is_err());
+    s.write(|tx| metrics::log(tx, handle, &[point(2)])).unwrap();
+    let n: i64 = s.read(|c| Ok(c.query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(n, 3, "{run_id}");
+}
