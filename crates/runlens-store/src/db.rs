@@ -55,15 +55,20 @@ impl std::fmt::Debug for Store {
 
 const MAX_IDLE_READERS: usize = 8;
 
-fn configure(conn: &Connection) -> Result<()> {
+/// Page cache per connection, in KiB: the writer keeps more of the trees it appends to; a
+/// reader's pages are in the OS's file cache anyway, and several readers run at once.
+const WRITER_CACHE_KIB: i64 = 32_000;
+const READER_CACHE_KIB: i64 = 8_000;
+
+fn configure(conn: &Connection, cache_kib: i64) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
          PRAGMA case_sensitive_like = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -32000;",
+         PRAGMA temp_store = MEMORY;",
     )?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(())
 }
 
@@ -89,7 +94,7 @@ impl Store {
         writer.busy_timeout(Duration::from_secs(10))?;
         // WAL lets readers go on while the one writer commits.
         writer.pragma_update(None, "journal_mode", "WAL")?;
-        configure(&writer)?;
+        configure(&writer, WRITER_CACHE_KIB)?;
         schema::migrate(&mut writer, &db_path.display().to_string())?;
         let watcher = Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -128,7 +133,7 @@ impl Store {
             &self.db_path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        configure(&conn)?;
+        configure(&conn, READER_CACHE_KIB)?;
         Ok(conn)
     }
 
@@ -161,7 +166,7 @@ impl Store {
         let mut writers = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if writers.unchecked.is_none() {
             let conn = Connection::open(&self.db_path)?;
-            configure(&conn)?;
+            configure(&conn, WRITER_CACHE_KIB)?;
             conn.pragma_update(None, "foreign_keys", false)?;
             writers.unchecked = Some(conn);
         }
