@@ -887,3 +887,46 @@ fn call_body_matches_call() {
     let got = call(&s, "mlflow/runs/get", json!({"run_id": run})).unwrap();
     assert_eq!(got["run"]["data"]["params"], json!([{"key": "p", "value": "1"}]));
 }
+
+/// The keys of an experiment holding most of the store's runs (asked key by key) and of one
+/// holding few (read from its runs) are each that experiment's own, not the other's.
+#[test]
+fn run_keys_of_a_large_and_a_small_experiment() {
+    let (_d, s) = store();
+    let exp =
+        |name: &str| call(&s, "mlflow/experiments/create", json!({"name": name})).unwrap()["experiment_id"].clone();
+    let (big, small) = (exp("big"), exp("small"));
+    let run = |e: &Value, param: &str, metric: &str, tag: &str| {
+        let id = call(&s, "mlflow/runs/create", json!({"experiment_id": e})).unwrap()["run"]["info"]["run_id"].clone();
+        call(
+            &s,
+            "mlflow/runs/log-batch",
+            json!({"run_id": id, "params": [{"key": param, "value": "1"}],
+                   "metrics": [{"key": metric, "value": 1.0, "timestamp": 1, "step": 0}],
+                   "tags": [{"key": tag, "value": "x"}]}),
+        )
+        .unwrap();
+    };
+    for i in 0..5 {
+        run(&big, &format!("bp{}", i % 2), "bm", "btag");
+    }
+    run(&small, "sp", "sm", "stag");
+    check(
+        &s,
+        "runlens/runs/keys",
+        json!({"experiment_ids": [big]}),
+        json!({"params": ["bp0", "bp1"], "metrics": ["bm"], "tags": ["btag", "mlflow.runName"]}),
+    );
+    check(
+        &s,
+        "runlens/runs/keys",
+        json!({"experiment_ids": [small]}),
+        json!({"params": ["sp"], "metrics": ["sm"], "tags": ["mlflow.runName", "stag"]}),
+    );
+    check(
+        &s,
+        "runlens/runs/keys",
+        json!({"experiment_ids": [big, small]}),
+        json!({"params": ["bp0", "bp1", "sp"], "metrics": ["bm", "sm"], "tags": ["btag", "mlflow.runName", "stag"]}),
+    );
+}
