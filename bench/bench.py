@@ -382,8 +382,10 @@ def desktop_section(res=None):
     RESULTS["desktop"] = res
     how = (
         "`target/release/runlens-desktop` is started through tauri-driver under Xvfb on the "
-        "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page, "
-        "the first rows are awaited and the table is scrolled 40,000 px. The goal applies to the "
+        "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page "
+        "(first rows timed inside the page, from the hash change to the first run row in the DOM; "
+        "until this session they were timed through WebDriver polls 200 ms apart, which gave "
+        "873 ms) and the table is scrolled 40,000 px. The goal applies to the "
         "app's memory as Linux apportions it: the proportional set size (PSS: private pages, plus "
         "each shared page divided among the processes mapping it) of the app process and the "
         "WebKitGTK processes it started, summed, sampled every 100 ms from /proc/PID/smaps_rollup "
@@ -462,7 +464,8 @@ def main():
         print("measuring mlflow server …", flush=True)
         ml = measure("mlflow", budget_ml)
         print(json.dumps(ml, indent=1), flush=True)
-    RESULTS.update(quick=quick, runlens=rl, mlflow=ml)
+    main_only = bool(kept) or bool(saved and saved.get("main_only"))
+    RESULTS.update(quick=quick, runlens=rl, mlflow=ml, main_only=main_only)
 
     lines = []
     lines.append("| Measure | MLflow 3.17.2 server | Runlens | Ratio | Goal |")
@@ -495,7 +498,7 @@ def main():
         pass
     doc = f"""# Benchmarks
 
-Measured by `make bench` ({'quick mode' if quick else 'full'}) on {time.strftime('%Y-%m-%d')}{MAIN_ONLY_NOTE if kept else ''}:
+Measured by `make bench` ({'quick mode' if quick else 'full'}) on {time.strftime('%Y-%m-%d')}{MAIN_ONLY_NOTE if main_only else ''}:
 {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}.
 
 Both servers run on this machine, one after the other, on loopback with an empty store:
@@ -530,8 +533,7 @@ drift on a shared machine.
 
 Command: `make bench` (`bench/bench.py`; `--quick` for a shorter run; `--explorer-only`,
 `--charts-only`, `--webui-only` or `--desktop-only` redoes only that section, `--main-only` the
-server table and the import; `--render`
-writes the page again from the figures of the last run, kept in `target/bench-results.json`).
+server table and the import; `--render` writes the page again from the figures of the last run, kept in `target/bench-results.json`).
 
 Notes:
 - Through the official client both servers are bounded by the client's own cost per call,
@@ -541,9 +543,16 @@ Notes:
   (`crates/runlens-api/src/answers.rs`); the search and history rows repeat one request, as a
   polling UI or dashboard does, so they show that path. The first, uncached answer of that
   search took 1.9 ms (29× MLflow) and of that history 1.5 ms (44×) when last measured without it.
-- On this shared 2-core machine the same build's figures moved by up to 2× between runs
-  (log-metric 23×–31×, log-batch 23×–49× across the runs made while writing this), mostly
-  on the Runlens side, where a millisecond of noise is a large share.
+- On this shared 2-core machine the same build's figures move by up to 2× between runs,
+  mostly on the Runlens side, where a millisecond of noise is a large share; browser figures
+  too. In this session's runs of the same code: log-metric 29×–40×, the explorer's sort
+  121–422 ms, the first draw of a million points 186–216 ms.
+- Web UI: a warm visit to Runlens's runs page, traced in Chromium, spends ~75 ms before the
+  app's code runs (navigation, the page, the cached scripts), ~50 ms starting the app and
+  laying out the page, ~30 ms waiting for the answers, ~50 ms drawing the rows and ~15 ms
+  laying them out. MLflow's UI takes ~2 s for the same page, so 20× would leave ~105 ms for
+  all of that: not reached by trimming the Svelte app (the first bundle went from 677 KB to
+  106 KB, the table asks for its rows once, dates and counts no longer wait for Intl).
 - Import: the corpus is written in MLflow's FileStore format by the benchmark itself. MLflow's
   side is its own client reading that folder (`search_runs` over every run, then
   `get_metric_history` for every metric of every run): what it costs MLflow to read the data
