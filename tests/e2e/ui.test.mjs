@@ -80,6 +80,25 @@ test('a filter error is shown inline, and unknown pages say so', async () => {
   await page.close();
 });
 
+test('a page whose code cannot be loaded says so, and the runs page does not need it', async () => {
+  const { experimentId, runId } = await logRun(server.url, 'playwright lazy', 'lazy-run', { a: '1' });
+  const { page } = await openPage();
+  // Hashed assets are kept for good: the first visit fetches them, later ones do not ask.
+  const first = await page.goto(`${server.url}/#/experiments/${experimentId}/runs`);
+  assert.equal(first.headers()['cache-control'], 'no-cache', 'the page itself is always asked again');
+  await page.getByTestId('runs-table').waitFor();
+  const asset = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).find((n) => /\/assets\/index-.*\.js$/.test(n)));
+  const resp = await page.request.get(asset);
+  assert.equal(resp.headers()['cache-control'], 'public, max-age=31536000, immutable');
+  // The run page's code is not in the first bundle: refused here, its page says it could not load.
+  await page.route(/\/assets\/RunView-[^/]*\.js$/, (route) => route.abort());
+  await page.getByRole('link', { name: 'lazy-run' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /This page could not be loaded/);
+  assert.match(page.url(), new RegExp(`/runs/${runId}$`));
+  await page.close();
+});
+
 test('a run logged while the page is open appears without a reload', async () => {
   const { experimentId } = await logRun(server.url, 'playwright live', 'first', { a: '1' });
   const { page } = await openPage();
