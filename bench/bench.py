@@ -553,6 +553,11 @@ Notes:
   laying them out. MLflow's UI takes ~2 s for the same page, so 20× would leave ~105 ms for
   all of that: not reached by trimming the Svelte app (the first bundle went from 677 KB to
   106 KB, the table asks for its rows once, dates and counts no longer wait for Intl).
+- Desktop memory: the web engine's share does not depend much on the data (264 MB PSS with 20
+  runs, 343 MB with 100,000). Under Xvfb its compositing runs on Mesa's software GL: with
+  compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`, measured once by hand on 400 runs; the
+  app does not set it) the web process took ~117 MB less and the whole app 282 MB. The app
+  process itself: 93 MB with 20 runs, 148 MB with 100,000.
 - Import: the corpus is written in MLflow's FileStore format by the benchmark itself. MLflow's
   side is its own client reading that folder (`search_runs` over every run, then
   `get_metric_history` for every metric of every run): what it costs MLflow to read the data
