@@ -115,16 +115,23 @@ pub fn body_args(body: &[u8]) -> ApiResult<serde_json::Map<String, serde_json::V
     }
 }
 
-/// Runs the operation `name` on a JSON request body (see [`Op::call_body`]): the same answer
-/// and the same errors as [`call`] with [`body_args`]'s object.
-pub fn call_body(store: &Store, name: &str, body: &[u8]) -> ApiResult<Answer> {
-    let Some(op) = op(name) else {
-        return Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'")));
-    };
-    if let Some(answer) = (op.call_body)(store, body) {
-        return answer;
+impl Op {
+    /// Runs this operation on a JSON request body (see [`Op::call_body`]): the same answer and
+    /// the same errors as `call` with [`body_args`]'s object.
+    pub fn run_body(&self, store: &Store, body: &[u8]) -> ApiResult<Answer> {
+        if let Some(answer) = (self.call_body)(store, body) {
+            return answer;
+        }
+        (self.call)(store, serde_json::Value::Object(body_args(body)?))
     }
-    (op.call)(store, serde_json::Value::Object(body_args(body)?))
+}
+
+/// Runs the operation `name` on a JSON request body ([`Op::run_body`]).
+pub fn call_body(store: &Store, name: &str, body: &[u8]) -> ApiResult<Answer> {
+    match op(name) {
+        Some(op) => op.run_body(store, body),
+        None => Err(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'"))),
+    }
 }
 
 /// Decodes a request, naming the offending field in the error.

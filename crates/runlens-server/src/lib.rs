@@ -129,8 +129,7 @@ async fn api(
         }
     };
     if wanted != Method::Get && captured.is_empty() {
-        let name = op.name;
-        return run_op(state, name, move |store| runlens_api::call_body(store, name, &body)).await;
+        return run_op(state, op.name, move |store| op.run_body(store, &body)).await;
     }
     let args = if wanted == Method::Get { query_to_json(query.as_deref()) } else { runlens_api::body_args(&body) };
     let mut args = match args {
@@ -151,8 +150,7 @@ async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: By
     let Some(op) = runlens_api::op(&op) else {
         return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{op}'")));
     };
-    let name = op.name;
-    run_op(state, name, move |store| runlens_api::call_body(store, name, &body)).await
+    run_op(state, op.name, move |store| op.run_body(store, &body)).await
 }
 
 /// Operations that take a few dozen microseconds: run on the request's own worker when the

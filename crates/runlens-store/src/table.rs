@@ -722,9 +722,12 @@ pub fn keys_of(conn: &Read, experiment_ids: &[i64]) -> Result<Keys> {
         let rows = stmt.query_map([&ids], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [&ids], |r| r.get(0))?) };
-    let ours = count("SELECT count(*) FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?1))")?;
-    let all = count("SELECT count(*) FROM runs WHERE ?1 IS NOT NULL")?;
+    let ours: i64 = conn.query_row(
+        "SELECT count(*) FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?1))",
+        [&ids],
+        |r| r.get(0),
+    )?;
+    let all: i64 = conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))?;
     if ours * 2 < all {
         // A small share of the store: its runs' rows, then their distinct keys.
         let params = list(
