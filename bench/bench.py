@@ -234,6 +234,16 @@ def write_corpus(root, runs, params, metrics, steps):
                 f.write(lines_cache[key])
 
 
+def timed_import(root, data):
+    """`runlens import` of the folder `root` into a new store at `data`: seconds, its output."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([RUNLENS, "--data-dir", data, "import", root], capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stdout + proc.stderr)
+    return seconds, proc.stdout
+
+
 def import_bench(quick):
     runs, params, metrics, steps = (200, 10, 5, 1000) if quick else (2000, 10, 5, 1000)
     work = tempfile.mkdtemp(prefix="bench-import-")
@@ -241,15 +251,10 @@ def import_bench(quick):
         root = os.path.join(work, "mlruns")
         print(f"writing a corpus of {runs} runs × {params} params × {metrics} metrics × {steps} steps …", flush=True)
         write_corpus(root, runs, params, metrics, steps)
-        data = os.path.join(work, "store")
-        t0 = time.perf_counter()
-        proc = subprocess.run([RUNLENS, "--data-dir", data, "import", root], capture_output=True, text=True)
-        runlens_s = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stdout + proc.stderr)
+        runlens_s, out = timed_import(root, os.path.join(work, "store"))
         import resource
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(proc.stdout.strip(), flush=True)
+        print(out.strip(), flush=True)
         # MLflow's own client reading the same folder: every run (params, latest metrics) and
         # every metric's full history.
         code = f"""
@@ -293,12 +298,7 @@ def migrate_bench(quick):
     work = tempfile.mkdtemp(prefix="bench-migrate-")
     try:
         write_corpus(os.path.join(work, "mlruns"), runs, params, metrics, steps)
-        t0 = time.perf_counter()
-        proc = subprocess.run([RUNLENS, "--data-dir", os.path.join(work, "store"), "import", os.path.join(work, "mlruns")],
-                              capture_output=True, text=True)
-        runlens_s = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stdout + proc.stderr)
+        runlens_s, _ = timed_import(os.path.join(work, "mlruns"), os.path.join(work, "store"))
         mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
         env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_DISABLE_TELEMETRY="true")
         t0 = time.perf_counter()

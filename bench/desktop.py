@@ -29,9 +29,10 @@ def tree(pid):
     return out
 
 
-def status(pid, field):
+def proc_mb(pid, name, field):
+    """A `field: N kB` line of /proc/PID/NAME, in MB (0 when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/{name}") as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
@@ -40,17 +41,14 @@ def status(pid, field):
     return 0.0
 
 
+def status(pid, field):
+    return proc_mb(pid, "status", field)
+
+
 def pss_mb(pid):
     """Proportional set size: private pages, plus each shared page divided by the number of
     processes mapping it (the WebKitGTK libraries are mapped by all three processes)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return proc_mb(pid, "smaps_rollup", "Pss")
 
 
 class PssSampler(threading.Thread):
