@@ -31,6 +31,8 @@ export function formatDuration(start?: number, end?: number, now = Date.now()): 
 export function formatValue(v: FloatJson | undefined): string {
   if (v === undefined) return '';
   const n = toNumber(v);
+  // Never throws on what is not a number: a table cell renders whatever it holds.
+  if (typeof n !== 'number') return String(n);
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return '∞';
   if (n === -Infinity) return '−∞';
