@@ -259,9 +259,9 @@ pub fn runs_table(store: &Store, req: TableRequest) -> ApiResult<TableResponse> 
     let limit = req.limit.unwrap_or(200).min(MAX_ROWS);
     store
         .read(|c| {
-            let arranged = table::arrange(c, &p.matched, &p.arrange)?;
-            let start = req.offset.min(arranged.rows.len());
-            let page = &arranged.rows[start..(start + limit).min(arranged.rows.len())];
+            let (arranged, total_rows) = table::arrange_page(c, &p.matched, &p.arrange, req.offset, limit)?;
+            let start = req.offset.min(total_rows);
+            let page = &arranged.rows;
             let handles: Vec<i64> = page
                 .iter()
                 .filter_map(|r| if let Row::Run { handle, .. } = r { Some(*handle) } else { None })
@@ -308,7 +308,7 @@ pub fn runs_table(store: &Store, req: TableRequest) -> ApiResult<TableResponse> 
                 })
                 .collect();
             Ok(TableResponse {
-                total_rows: arranged.rows.len(),
+                total_rows,
                 runs: arranged.runs,
                 hidden: arranged.hidden,
                 offset: start,

@@ -457,6 +457,11 @@ fn run_table_sorts_filters_nests_groups_and_pages() {
         (page["total_rows"].as_u64(), page["offset"].as_u64(), page["rows"].as_array().unwrap().len()),
         (Some(5), Some(3), 2)
     );
+    // A page of a plain view is cut from the sorted runs; of any other, from its layout.
+    check_table(&s, &exp, json!({"offset": 1, "limit": 2}), &["d", "c"]);
+    check_table(&s, &exp, json!({"offset": 9, "limit": 2}), &[]);
+    check_table(&s, &exp, json!({"pinned": [ids[0]], "hidden": [ids[4]], "offset": 1, "limit": 2}), &["d", "c"]);
+    check_table(&s, &exp, json!({"group_by": "params.model", "offset": 2, "limit": 5}), &["group:tree(2)"]);
     // Cells follow the requested columns; NaN as MLflow writes it.
     let page = call(
         &s,

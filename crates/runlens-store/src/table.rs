@@ -444,6 +444,30 @@ pub struct Arranged {
     pub hidden: usize,
 }
 
+/// One page of the arranged view: rows `offset..offset + limit` and the view's counts (in
+/// `rows`, only the page). A plain view (nothing pinned, hidden, grouped or nested) is the
+/// sorted runs themselves and is paged without laying out all of them: scrolling 100,000 runs
+/// costs a page, not 100,000 rows, per request.
+pub fn arrange_page(conn: &Read, m: &Matched, a: &Arrange, offset: usize, limit: usize) -> Result<(Arranged, usize)> {
+    let plain = a.pinned.is_empty() && a.hidden.is_empty() && a.group_by.is_none() && a.tree.is_none();
+    if plain {
+        let start = offset.min(m.handles.len());
+        let end = start.saturating_add(limit).min(m.handles.len());
+        let rows = m.handles[start..end]
+            .iter()
+            .map(|&handle| Row::Run { handle, depth: 0, children: 0, pinned: false })
+            .collect();
+        return Ok((Arranged { rows, runs: m.handles.len(), hidden: 0 }, m.handles.len()));
+    }
+    let mut all = arrange(conn, m, a)?;
+    let total = all.rows.len();
+    let start = offset.min(total);
+    let end = start.saturating_add(limit).min(total);
+    all.rows.truncate(end);
+    all.rows.drain(..start);
+    Ok((all, total))
+}
+
 /// Lays the matched runs out. Reads the database only for grouping.
 pub fn arrange(conn: &Read, m: &Matched, a: &Arrange) -> Result<Arranged> {
     let visible: Vec<i64> = if a.hidden.is_empty() {
