@@ -445,11 +445,13 @@ pub struct Arranged {
 }
 
 /// One page of the arranged view: rows `offset..offset + limit` and the view's counts (in
-/// `rows`, only the page). A plain view (nothing pinned, hidden, grouped or nested) is the
+/// `rows`, only the page). A plain view (nothing pinned, hidden, grouped, and no run under
+/// its parent: the tree of a sweep without nested runs is flat) is the
 /// sorted runs themselves and is paged without laying out all of them: scrolling 100,000 runs
 /// costs a page, not 100,000 rows, per request.
 pub fn arrange_page(conn: &Read, m: &Matched, a: &Arrange, offset: usize, limit: usize) -> Result<(Arranged, usize)> {
-    let plain = a.pinned.is_empty() && a.hidden.is_empty() && a.group_by.is_none() && a.tree.is_none();
+    let nested = a.tree.as_ref().is_some_and(|parents| nests_any(&m.handles, parents));
+    let plain = a.pinned.is_empty() && a.hidden.is_empty() && a.group_by.is_none() && !nested;
     if plain {
         let start = offset.min(m.handles.len());
         let end = start.saturating_add(limit).min(m.handles.len());
@@ -466,6 +468,22 @@ pub fn arrange_page(conn: &Read, m: &Matched, a: &Arrange, offset: usize, limit:
     all.rows.truncate(end);
     all.rows.drain(..start);
     Ok((all, total))
+}
+
+/// Whether any of `handles` has its parent among them too (else the tree is flat).
+fn nests_any(handles: &[i64], parents: &HashMap<i64, i64>) -> bool {
+    if parents.is_empty() {
+        return false;
+    }
+    let max = handles.iter().copied().max().unwrap_or(0).max(0) as usize;
+    let mut present = vec![false; max + 1];
+    for &h in handles {
+        if let Ok(i) = usize::try_from(h) {
+            present[i] = true;
+        }
+    }
+    let has = |h: i64| usize::try_from(h).ok().and_then(|i| present.get(i).copied()).unwrap_or(false);
+    parents.iter().any(|(&child, &parent)| child != parent && has(child) && has(parent))
 }
 
 /// Lays the matched runs out. Reads the database only for grouping.
