@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use runlens_api::{ApiError, ErrorCode, Store};
-use tauri::{Emitter, State};
+use tauri::{Emitter, Manager, State};
 
 /// What the commands share, managed once.
 struct AppState {
@@ -78,7 +78,7 @@ async fn call(
     args: serde_json::Value,
 ) -> Result<runlens_api::Answer, ApiError> {
     let store = state.store.clone();
-    tauri::async_runtime::spawn_blocking(move || runlens_api::call(&store, &op, args))
+    runlens_server::store_task(move || runlens_api::call(&store, &op, args))
         .await
         .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("the operation failed unexpectedly: {e}")))?
 }
@@ -94,7 +94,7 @@ async fn read_artifact(
     end: u64,
 ) -> Result<tauri::ipc::Response, ApiError> {
     let store = state.store.clone();
-    let (bytes, size) = tauri::async_runtime::spawn_blocking(move || {
+    let (bytes, size) = runlens_server::store_task(move || {
         runlens_api::artifacts::read_run_artifact(&store, &run_id, &path, start, end)
     })
     .await
@@ -109,10 +109,9 @@ async fn read_artifact(
 #[tauri::command]
 async fn show_in_folder(state: State<'_, AppState>, run_id: String, path: String) -> Result<(), ApiError> {
     let store = state.store.clone();
-    let file =
-        tauri::async_runtime::spawn_blocking(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path))
-            .await
-            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
+    let file = runlens_server::store_task(move || runlens_api::artifacts::run_artifact_file(&store, &run_id, &path))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
     let spawned = if cfg!(target_os = "macos") {
         std::process::Command::new("open").arg("-R").arg(&file).spawn()
     } else if cfg!(target_os = "windows") {
@@ -131,11 +130,10 @@ async fn show_in_folder(state: State<'_, AppState>, run_id: String, path: String
 #[tauri::command]
 async fn save_artifact(state: State<'_, AppState>, run_id: String, path: String) -> Result<bool, ApiError> {
     let store = state.store.clone();
-    let (file, _) = tauri::async_runtime::spawn_blocking(move || {
-        runlens_api::artifacts::run_artifact_regular_file(&store, &run_id, &path)
-    })
-    .await
-    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
+    let (file, _) =
+        runlens_server::store_task(move || runlens_api::artifacts::run_artifact_regular_file(&store, &run_id, &path))
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("locating the artifact failed: {e}")))??;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let Some(target) = rfd::AsyncFileDialog::new().set_file_name(&name).save_file().await else {
         return Ok(false);

@@ -85,7 +85,7 @@ pub async fn version_artifact(
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
+    crate::store_task(f)
         .await
         .unwrap_or_else(|e| Err(ApiError::new(ErrorCode::InternalError, format!("artifact operation failed: {e}"))))
 }

@@ -168,6 +168,26 @@ const QUICK: &[&str] = &[
     "mlflow/experiments/get-by-name",
 ];
 
+/// Runs a store call on tokio's blocking pool, at most [`store_slots`] at once. Without the
+/// bound a burst of requests (the UI asks for a page's parts at once) starts a thread and a
+/// reader connection per request; each thread may take its own malloc arena and each reader
+/// fills its own page cache, memory that stays after the burst. More concurrent SQLite reads
+/// than cores gain nothing. Both transports use it (the desktop's IPC commands too).
+pub async fn store_task<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(store_slots()));
+    // The semaphore is never closed, so acquiring only waits.
+    let _permit = slots.acquire().await.ok();
+    tokio::task::spawn_blocking(f).await
+}
+
+/// How many store calls run at once: twice the cores, at least four.
+pub fn store_slots() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).max(4)
+}
+
 async fn run_op(
     state: AppState,
     op: &'static str,
@@ -179,7 +199,7 @@ async fn run_op(
     let result = if multi_thread && QUICK.contains(&op) && store.writer_idle() {
         Ok(call(&store))
     } else {
-        tokio::task::spawn_blocking(move || call(&store)).await
+        store_task(move || call(&store)).await
     };
     match result {
         Ok(Ok(answer)) => {
