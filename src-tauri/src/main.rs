@@ -211,6 +211,32 @@ fn port() -> u16 {
     std::env::var("RUNLENS_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(runlens_api::DEFAULT_PORT)
 }
 
+/// Draws the window without the GPU unless `RUNLENS_GPU=1`: WebKitGTK's accelerated
+/// compositing costs ~120 MB in the web process (more where it falls back to software GL)
+/// and is behind most blank-window reports on Linux drivers; a table and charts scroll
+/// smoothly without it.
+fn tune_webview(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        if std::env::var("RUNLENS_GPU").is_ok_and(|v| v == "1") {
+            return;
+        }
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+            let view = webview.inner();
+            if let Some(settings) = view.settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+            // Everything the window shows comes from the app itself: no web browser's caches.
+            if let Some(context) = view.context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
 fn main() {
     let data_dir = runlens_api::default_data_dir();
     let store = match runlens_api::open_store(&data_dir) {
@@ -263,6 +289,12 @@ fn main() {
             save_bytes,
             save_files
         ])
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                tune_webview(&window);
+            }
+            Ok(())
+        })
         .on_window_event(|window, event| {
             // A folder or .db dropped on the window goes to the UI, which imports it.
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
