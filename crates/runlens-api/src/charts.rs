@@ -92,8 +92,9 @@ fn axis(spec: &ChartSpec) -> ApiResult<XAxis> {
     })
 }
 
-/// Each series of a spec on its x axis, within its x range. A zoom on steps reads only its
-/// range; whole histories are read with [`series::points_parallel`] (long ones on several
+/// Each series of a spec on its x axis, within its x range. A whole history on a step or time
+/// axis is read straight onto it ([`series::xy_parallel`]); a zoom on steps reads only its
+/// range; other histories are read with [`series::points_parallel`] (long ones on several
 /// readers), timestamps only when the axis or the CSV needs them.
 fn load(store: &Store, spec: &ChartSpec, with_steps: bool) -> runlens_store::Result<Vec<Loaded>> {
     let x_axis = XAxis::parse(spec.x.as_deref().unwrap_or("step")).unwrap_or(XAxis::Step);
@@ -101,6 +102,14 @@ fn load(store: &Store, spec: &ChartSpec, with_steps: bool) -> runlens_store::Res
     let mut out = Vec::with_capacity(spec.series.len());
     for s in &spec.series {
         let (handle, info) = store.read(|c| Ok((runs::handle(c, &s.run_id)?, runs::info(c, &s.run_id)?)))?;
+        if !with_steps && spec.x_range.is_none() {
+            // A whole history on a plain axis: read straight onto it.
+            if let Some((x, y)) = series::xy_parallel(store, handle, &s.key, &x_axis, info.start_time)? {
+                let (run_id, run_name, key) = (s.run_id.clone(), info.run_name, s.key.clone());
+                out.push(Loaded { run_id, run_name, key, x, y, steps: Vec::new() });
+                continue;
+            }
+        }
         let points = match (&x_axis, spec.x_range) {
             // A zoom on steps reads only its range (the PK is ordered by step).
             (XAxis::Step, Some([lo, hi])) if lo <= hi && lo.is_finite() && hi.is_finite() => {

@@ -105,10 +105,16 @@ pub fn history_stamp(conn: &Read, run_id: &str, key: &str) -> Result<Option<Stri
     }
 }
 
-/// A run's whole history of `key`; a long one (over 200,000 points) is read in step ranges on
-/// several reader connections at once: on a 2-core laptop a 1,000,000-point history comes in
-/// about half the time. The ranges are read in separate snapshots; a chart does not mind.
-pub fn points_parallel(store: &crate::Store, run: i64, key: &str, with_time: bool) -> Result<Vec<Point>> {
+/// Runs `read` over a run's whole history of `key`: a long one (over 200,000 points) in step
+/// ranges on several reader connections at once (on a 2-core laptop a 1,000,000-point
+/// history comes in about half the time), a short one in one read. The parts come back in
+/// step order; they are read in separate snapshots, which a chart does not mind.
+fn in_parts<T: Send>(
+    store: &crate::Store,
+    run: i64,
+    key: &str,
+    read: impl Fn(&Read, Option<(i64, i64)>) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
     let bounds = store.read(|c| {
         let Some(key_id) = keys::lookup(c, key)? else { return Ok(None) };
         let count: Option<i64> = c
@@ -133,26 +139,90 @@ pub fn points_parallel(store: &crate::Store, run: i64, key: &str, with_time: boo
                 .map(|i| (lo + i * width, (lo + (i + 1) * width - 1).min(hi)))
                 .filter(|(a, b)| a <= b)
                 .collect();
-            let chunks: Vec<Result<Vec<Point>>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = ranges
-                    .iter()
-                    .map(|&(a, b)| {
-                        scope.spawn(move || store.read(|c| read_points(c, run, key, Some((a, b)), with_time)))
-                    })
-                    .collect();
+            let read = &read;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> =
+                    ranges.iter().map(|&r| scope.spawn(move || store.read(|c| read(c, Some(r))))).collect();
                 handles
                     .into_iter()
                     .map(|h| h.join().unwrap_or_else(|_| Err(crate::Error::Invalid("reading a history failed".into()))))
                     .collect()
-            });
-            let mut out = Vec::with_capacity(count as usize);
-            for chunk in chunks {
-                out.extend(chunk?);
-            }
-            Ok(out)
+            })
         }
-        _ => store.read(|c| read_points(c, run, key, None, with_time)),
+        _ => Ok(vec![store.read(|c| read(c, None))?]),
     }
+}
+
+/// A run's whole history of `key` (see [`in_parts`]).
+pub fn points_parallel(store: &crate::Store, run: i64, key: &str, with_time: bool) -> Result<Vec<Point>> {
+    let chunks = in_parts(store, run, key, |c, steps| read_points(c, run, key, steps, with_time))?;
+    let mut out = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    for chunk in chunks {
+        out.extend(chunk);
+    }
+    Ok(out)
+}
+
+/// A run's whole history of `key` put straight on a step, time or relative axis (not another
+/// metric's), sorted by x: the same as [`on_axis`] of [`points_parallel`], without the points
+/// in between (a 1,000,000-point history: 24 MB of points and 16 MB of pairs less to fill).
+/// `None` for an axis on another metric.
+pub fn xy_parallel(
+    store: &crate::Store,
+    run: i64,
+    key: &str,
+    axis: &XAxis,
+    start: Option<i64>,
+) -> Result<Option<(Vec<f64>, Vec<f64>)>> {
+    let by_step = match axis {
+        XAxis::Step => true,
+        XAxis::Time | XAxis::Relative => false,
+        XAxis::Metric(_) => return Ok(None),
+    };
+    let chunks = in_parts(store, run, key, |c, steps| read_xy(c, run, key, steps, by_step))?;
+    let n = chunks.iter().map(|(x, _)| x.len()).sum();
+    let (mut x, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for (cx, cy) in chunks {
+        x.extend(cx);
+        y.extend(cy);
+    }
+    if by_step {
+        return Ok(Some((x, y)));
+    }
+    if let XAxis::Relative = axis {
+        // x holds epoch milliseconds (exact in an f64): seconds since the start, as on_axis.
+        let t0 = start.or_else(|| x.iter().map(|&t| t as i64).min()).unwrap_or(0);
+        for t in &mut x {
+            *t = ((*t as i64) - t0) as f64 / 1000.0;
+        }
+    }
+    if !x.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+        let mut xy: Vec<(f64, f64)> = x.into_iter().zip(y).collect();
+        xy.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (x, y) = xy.into_iter().unzip();
+    }
+    Ok(Some((x, y)))
+}
+
+/// Like [`read_points`], straight into x (the step, or the timestamp in milliseconds) and y.
+fn read_xy(conn: &Read, run: i64, key: &str, steps: Option<(i64, i64)>, by_step: bool) -> Result<(Vec<f64>, Vec<f64>)> {
+    let Some(key_id) = keys::lookup(conn, key)? else { return Ok((Vec::new(), Vec::new())) };
+    let x_col = if by_step { "step" } else { "timestamp" };
+    let range = if steps.is_some() { " AND step BETWEEN ?3 AND ?4" } else { "" };
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {x_col}, value, kind FROM metrics WHERE run = ?1 AND key = ?2{range}"))?;
+    let mut rows = match steps {
+        Some((lo, hi)) => stmt.query(rusqlite::params![run, key_id, lo, hi])?,
+        None => stmt.query(rusqlite::params![run, key_id])?,
+    };
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    while let Some(r) = rows.next()? {
+        let int = |i: usize| r.get_ref_unwrap(i).as_i64().unwrap_or(0);
+        let value = r.get_ref_unwrap(1).as_f64().unwrap_or(f64::NAN);
+        x.push(int(0) as f64);
+        y.push(decode_value(value, int(2)));
+    }
+    Ok((x, y))
 }
 
 /// The points with `lo <= step <= hi` (a zoom on the step axis reads only its range).

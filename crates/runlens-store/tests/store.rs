@@ -387,3 +387,42 @@ fn unchecked_writes_leave_checked_writes_checked() {
     let n: i64 = s.read(|c| Ok(c.query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))?)).unwrap();
     assert_eq!(n, 3, "{run_id}");
 }
+
+#[test]
+fn a_whole_history_read_straight_onto_an_axis_matches_its_points_put_on_it() {
+    use runlens_store::series::{self, XAxis};
+    let (_d, store) = store();
+    let exp = new_experiment(&store, "e");
+    let (_, h) = new_run(&store, exp, "long", 1_000);
+    // Over 200,000 points, so it is read in parts; some timestamps out of order, specials, a
+    // step logged twice.
+    let points: Vec<Metric> = (0..210_000i64)
+        .map(|i| {
+            let ts = if i % 1000 == 7 { 1_000 + i * 3 - 5_000 } else { 1_000 + i * 3 };
+            let v = match i % 50_000 {
+                11 => f64::NAN,
+                12 => f64::NEG_INFINITY,
+                _ => (i % 97) as f64 * 0.5,
+            };
+            Metric::new("loss", v, ts, i)
+        })
+        .chain([Metric::new("loss", 9.0, 5, 42)])
+        .collect();
+    store.write(|tx| metrics::log(tx, h, &points)).unwrap();
+    let bits = |(x, y): (Vec<f64>, Vec<f64>)| -> Vec<(u64, u64)> {
+        x.iter().zip(&y).map(|(a, b)| (a.to_bits(), b.to_bits())).collect()
+    };
+    for (axis, start) in [
+        (XAxis::Step, Some(1_000)),
+        (XAxis::Time, Some(1_000)),
+        (XAxis::Relative, Some(1_000)),
+        (XAxis::Relative, None),
+    ] {
+        let all = series::points_parallel(&store, h, "loss", true).unwrap();
+        let expect = series::on_axis(&all, &axis, start, &[]);
+        assert_eq!(expect.0.len(), 210_001);
+        let got = series::xy_parallel(&store, h, "loss", &axis, start).unwrap().unwrap();
+        assert!(bits(got) == bits(expect), "{axis:?} from {start:?}");
+    }
+    assert!(series::xy_parallel(&store, h, "loss", &XAxis::Metric("lr".into()), None).unwrap().is_none());
+}
