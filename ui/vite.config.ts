@@ -5,6 +5,6 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   plugins: [svelte()],
   base: './',
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2021', sourcemap: false },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: false },
   server: { proxy: { '/-/': 'http://127.0.0.1:5055', '/api/': 'http://127.0.0.1:5055' } },
 });
