@@ -381,6 +381,15 @@ def charts_section(res=None):
     return f"<!-- charts -->\n{charts.table(res)}\n\n{how}\n<!-- /charts -->"
 
 
+def outside(res):
+    """The web UI's visits as timed from Node, for the page's notes."""
+    ml, rl = res["mlflow"], res["runlens"]
+    if "first_outside_ms" not in rl:
+        return "not recorded in this run"
+    return (f"MLflow {ml['first_outside_ms']:,.0f} / {ml['warm_outside_ms']:,.0f} ms, Runlens "
+            f"{rl['first_outside_ms']:,.0f} / {rl['warm_outside_ms']:,.0f} ms (first / later visits)")
+
+
 def webui_section(res=None):
     """MLflow's web UI and Runlens's on the same 400 runs, between markers."""
     import webui
@@ -392,9 +401,13 @@ def webui_section(res=None):
         "The same 400 runs (5 params, 3 metrics of 10 steps) are logged over REST into MLflow's "
         "own server and into `target/release/runlens serve`; each UI is opened in Debian's "
         "Chromium (headless, 1600×1000) on the experiment's runs page "
-        "(`#/experiments/<id>/runs`, the link the MLflow client prints) and timed from navigation "
-        "to the first run name on screen. The first visit uses a fresh browser profile; later "
-        "visits open a new page with the browser's cache warm."
+        "(`#/experiments/<id>/runs`, the link the MLflow client prints) and timed inside the page, "
+        "from navigation start to the first frame whose DOM holds a run's name (a watch installed "
+        "before the page's own scripts looks for it just before each frame is drawn). The first "
+        "visit uses a fresh browser profile; later visits open a new page with the browser's "
+        "cache warm. The same visits timed from Node (from `page.goto` to a poll seeing that "
+        "frame, the browser's round trips included), as until this session: "
+        + outside(res) + "."
     )
     return f"<!-- webui -->\n{webui.table(res)}\n\n{how}\n<!-- /webui -->"
 

@@ -35,7 +35,7 @@ def fill(url):
     return exp
 
 
-def first_row(url, exp, repeats=3):
+def first_row(url, exp, repeats=5):
     out = subprocess.run(
         ["node", "bench-webui.mjs", url, f"#/experiments/{exp}/runs", "bench-run-", str(repeats)],
         cwd=os.path.join(ROOT, "tests", "e2e"), capture_output=True, text=True, timeout=900,
@@ -53,7 +53,8 @@ def run():
         try:
             exp = fill(url)
             r = first_row(url, exp)
-            res[kind] = {"first_ms": r["first_ms"], "warm_ms": statistics.median(r["warm_ms"])}
+            res[kind] = {"first_ms": r["first_ms"], "warm_ms": statistics.median(r["warm_ms"]),
+                         "first_outside_ms": r["first_outside_ms"], "warm_outside_ms": statistics.median(r["warm_outside_ms"])}
             print(kind, json.dumps(r), flush=True)
         finally:
             stop(proc)
@@ -62,8 +63,8 @@ def run():
 
 def table(res):
     ml, rl = res["mlflow"], res["runlens"]
-    rows = ["| Web UI, 400 runs: navigation to the first run row on screen | MLflow 3.17.2 UI | Runlens UI | Ratio | Goal |", "|---|---:|---:|---:|---:|"]
-    for label, key in (("First visit (fresh browser profile)", "first_ms"), ("Later visits (median of 3)", "warm_ms")):
+    rows = ["| Web UI, 400 runs: navigation to the first run row on screen (timed in the page) | MLflow 3.17.2 UI | Runlens UI | Ratio | Goal |", "|---|---:|---:|---:|---:|"]
+    for label, key in (("First visit (fresh browser profile)", "first_ms"), ("Later visits (median of 5)", "warm_ms")):
         ratio = ml[key] / max(rl[key], 1)
         rows.append(f"| {label} | {ml[key]:,.0f} ms | {rl[key]:,.0f} ms | {ratio:,.1f}× | ≥ 20× {'✅' if ratio >= 20 else '❌'} |")
     return "\n".join(rows)
