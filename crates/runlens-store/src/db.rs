@@ -53,15 +53,17 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Readers kept open between reads (the transports run at most a few store calls at once).
-const MAX_IDLE_READERS: usize = 4;
+/// Readers kept open between reads. The pool hands out the reader used last, whose cache is
+/// the warmest; readers opened for a burst beyond these are closed with their caches (the
+/// transports run at most a few store calls at once).
+const MAX_IDLE_READERS: usize = 2;
 
 /// Page cache per connection, in KiB: the writer keeps more of the trees it appends to; a
-/// reader's pages are in the OS's file cache anyway (a page it drops costs a `pread` of a
-/// microsecond or so next time), and several readers run at once: scrolling the table of
-/// 100,000 runs filled 8 MB caches with cells read once and left the app ~30 MB larger.
+/// reader's pages are in the OS's file cache anyway. At 100,000 runs a reader's 8 MB keep the
+/// runs table that every new sort and filter scans (2 MB made those 2–3× slower), and keeping
+/// only two readers idle bounds what scrolling leaves behind.
 const WRITER_CACHE_KIB: i64 = 32_000;
-const READER_CACHE_KIB: i64 = 2_000;
+const READER_CACHE_KIB: i64 = 8_000;
 
 fn configure(conn: &Connection, cache_kib: i64) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
