@@ -427,9 +427,10 @@ def desktop_section(res=None):
     how = (
         "`target/release/runlens-desktop` is started through tauri-driver under Xvfb on the "
         "explorer benchmark's 100,000-run store; the window is sent to the experiment's runs page "
-        "(first rows timed inside the page, from the hash change to the first run row in the DOM; "
-        "until this session they were timed through WebDriver polls 200 ms apart, which gave "
-        "873 ms) and the table is scrolled 40,000 px. The goal applies to the "
+        "(first rows timed inside the page, from the hash change to the first run row in the DOM) "
+        "and the table is scrolled 40,000 px; this is done three times and the table shows the "
+        "window whose summed peak is the median (the three: "
+        + ", ".join(f"{t} MB" for t in res.get("total_pss_tries_mb", [])) + "). The goal applies to the "
         "app's memory as Linux apportions it: the proportional set size (PSS: private pages, plus "
         "each shared page divided among the processes mapping it) of the app process and the "
         "WebKitGTK processes it started, summed, sampled every 100 ms from /proc/PID/smaps_rollup "
@@ -594,19 +595,25 @@ Notes:
   search took 1.9 ms (29× MLflow) and of that history 1.5 ms (44×) when last measured without it.
 - On this shared 2-core machine the same build's figures move by up to 2× between runs,
   mostly on the Runlens side, where a millisecond of noise is a large share; browser figures
-  too. In this session's runs of the same code: log-metric 29×–40×, the explorer's sort
-  121–422 ms, the first draw of a million points 186–216 ms.
-- Web UI: a warm visit to Runlens's runs page, traced in Chromium, spends ~75 ms before the
-  app's code runs (navigation, the page, the cached scripts), ~50 ms starting the app and
-  laying out the page, ~30 ms waiting for the answers, ~50 ms drawing the rows and ~15 ms
-  laying them out. MLflow's UI takes ~2 s for the same page, so 20× would leave ~105 ms for
-  all of that: not reached by trimming the Svelte app (the first bundle went from 677 KB to
-  106 KB, the table asks for its rows once, dates and counts no longer wait for Intl).
-- Desktop memory: the web engine's share does not depend much on the data (264 MB PSS with 20
-  runs, 343 MB with 100,000). Under Xvfb its compositing runs on Mesa's software GL: with
-  compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`, measured once by hand on 400 runs; the
-  app does not set it) the web process took ~117 MB less and the whole app 282 MB. The app
-  process itself: 93 MB with 20 runs, 148 MB with 100,000.
+  too. Runs of the same code seen: log-metric 29×–40×, the explorer's sort 121–422 ms.
+- Web UI: a warm visit to Runlens's runs page, traced in Chromium: navigation and the page
+  ~30 ms, the cached scripts' module evaluation ~40 ms, starting the app ~20 ms, first layout
+  and paint ~45 ms, the answers (asked at ~140 ms) handled and the rows drawn ~80 ms, layout
+  and paint ~40 ms. MLflow's UI takes 2–2.5 s for the same page, so 20× leaves ~110 ms for all
+  of that: not reached by trimming this Svelte app (first bundle 677 KB → 103 KB, one request
+  for the rows, no Intl before the first row, native class fields); it would need a first paint
+  built another way. Timed from Node, as before this session, both sides also carry the
+  browser's round trips (see the section's text).
+- Desktop memory: the window draws without GPU compositing (WebKitGTK's
+  `hardware-acceleration-policy` set to never by the app; `RUNLENS_GPU=1` restores the
+  default): under Xvfb compositing ran on Mesa's software GL and the web engine took ~120 MB
+  more (343 MB then, ~183 MB now with 100,000 runs). The app process fell from 148 to ~115 MB:
+  a page of the table is cut from the sorted runs instead of laying all 100,000 out per
+  request, at most twice the cores' store calls run at once, two readers stay idle. Both
+  processes still map Mesa and LLVM (~19 MB PSS each) for the display. The goal is met at the
+  edge: the three windows of the recorded run peaked at the figures the section gives.
+- Charts: a whole history is read straight onto the chart's axis (no points in between): the
+  first draw of a million points went from 186–216 ms to ~135 ms.
 - Import: the corpora are written in MLflow's FileStore format by the benchmark itself. The
   import row is the same work on both sides: MLflow 3's own `mlflow migrate-filestore` (the
   tool its FileStore deprecation message sends users to) moving the folder into a SQLite
@@ -614,8 +621,8 @@ Notes:
   (it writes row by row through SQLAlchemy). Earlier sessions, not knowing that tool, held the
   goal against the second row: MLflow's client only reading the 10,000,000-point folder
   (`search_runs` over every run, then `get_metric_history` for every metric of every run)
-  against `runlens import` reading and indexing it; that ratio is shown as measured (7× at the
-  start of this session, 13× now). Peak RSS is the importer's maximum resident set.
+  against `runlens import` reading and indexing it; that ratio is shown as measured (7× before
+  session 4, 12–13× since). Peak RSS is the importer's maximum resident set.
 """
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

@@ -83,7 +83,11 @@ def run(runs=100_000):
     con = sqlite3.connect(os.path.join(data, "runlens.db"))
     exp = str(con.execute("SELECT experiment_id FROM experiments WHERE name = 'bench 100k'").fetchone()[0])
     con.close()
-    res = window(data, exp)
+    # Three windows, one after the other: the median by summed PSS (one window's peak moves
+    # by ±8 MB between runs of the same build).
+    tries = sorted((window(data, exp) for _ in range(3)), key=lambda r: r["total_pss_mb"])
+    res = tries[1]
+    res["total_pss_tries_mb"] = [round(t["total_pss_mb"]) for t in tries]
     res["runs"] = runs
     # The same window on a store of 20 runs: what the web engine and the app take before the
     # data is large.
