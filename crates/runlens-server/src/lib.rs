@@ -168,7 +168,7 @@ const QUICK: &[&str] = &[
     "mlflow/experiments/get-by-name",
 ];
 
-/// Runs a store call on tokio's blocking pool, at most [`store_slots`] at once. Without the
+/// Runs a store call on tokio's blocking pool, at most `store_slots()` at once. Without the
 /// bound a burst of requests (the UI asks for a page's parts at once) starts a thread and a
 /// reader connection per request; each thread may take its own malloc arena and each reader
 /// fills its own page cache, memory that stays after the burst. More concurrent SQLite reads
@@ -184,7 +184,7 @@ pub async fn store_task<T: Send + 'static>(
 }
 
 /// How many store calls run at once: twice the cores, at least four.
-pub fn store_slots() -> usize {
+fn store_slots() -> usize {
     std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).max(4)
 }
 
