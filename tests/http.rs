@@ -78,6 +78,48 @@ async fn the_ui_route_calls_any_operation_by_name() {
 }
 
 #[tokio::test]
+async fn ui_calls_answer_several_calls_each_as_its_own_route_would() {
+    let s = TestServer::new();
+    let (status, body) = s
+        .post(
+            "/-/calls",
+            r#"[{"op": "mlflow/experiments/get", "args": {"experiment_id": "0"}},
+                {"op": "mlflow/experiments/get", "args": {"experiment_id": "404"}},
+                {"op": "mlflow/nothing", "args": {}},
+                {"op": "runlens/experiments/summary"}]"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (one, _) = s.post("/-/call/mlflow/experiments/get", r#"{"experiment_id": "0"}"#).await;
+    assert_eq!(
+        (body[0]["status"].clone(), body[0]["body"]["experiment"]["name"].clone()),
+        (json!(one.as_u16()), json!("Default"))
+    );
+    assert_eq!(
+        (body[1]["status"].clone(), body[1]["body"]["error_code"].clone()),
+        (json!(404), json!("RESOURCE_DOES_NOT_EXIST"))
+    );
+    assert_eq!(
+        (body[2]["status"].clone(), body[2]["body"]["error_code"].clone()),
+        (json!(404), json!("ENDPOINT_NOT_FOUND"))
+    );
+    assert_eq!(body[3]["status"], 200, "{body}");
+    assert!(body[3]["body"]["experiments"].is_array(), "{body}");
+
+    let (status, body) = s.post("/-/calls", r#"{"op": "mlflow/experiments/get"}"#).await;
+    assert_eq!((status, body["error_code"].clone()), (StatusCode::BAD_REQUEST, json!("INVALID_PARAMETER_VALUE")));
+    let (status, body) = s.post("/-/calls", "[{").await;
+    assert_eq!((status, body["error_code"].clone()), (StatusCode::BAD_REQUEST, json!("BAD_REQUEST")));
+    let many = format!("[{}]", vec![r#"{"op": "runlens/experiments/summary"}"#; 17].join(","));
+    let (status, body) = s.post("/-/calls", &many).await;
+    assert_eq!(
+        (status, body["error_code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("INVALID_PARAMETER_VALUE")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn the_ui_is_served_with_a_strict_csp() {
     let s = TestServer::new();
     let req = axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap();

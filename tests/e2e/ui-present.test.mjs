@@ -73,7 +73,7 @@ function jsonFile(name, value) {
 
 // Sanitizing parses the markdown's HTML in an inert document; Chromium still reports the inline
 // handler of the scripted slide it sees there against the app's CSP (and blocks it). Expected.
-const BLOCKED_HANDLER = /^Executing inline event handler violates the following Content Security Policy directive 'script-src 'self''/;
+const BLOCKED_HANDLER = /^Executing inline event handler violates the following Content Security Policy directive 'script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')?'/;
 
 async function openPage() {
   const page = await context.newPage();

@@ -73,6 +73,8 @@ test('a filter error is shown inline, and unknown pages say so', async () => {
   await page.getByLabel('Filter runs').fill("params.a = '1'");
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByRole('alert').waitFor({ state: 'detached' });
+  // The error goes at once; the rows come with the answer.
+  await page.locator('[data-run-id]').first().waitFor();
   assert.match(await page.getByTestId('runs-table').textContent(), /f-run/);
   await page.goto(`${server.url}/#/experiments/99999`);
   await page.getByRole('alert').waitFor();

@@ -56,6 +56,7 @@ pub fn router_with(store: Arc<Store>, config: Config) -> Router {
         .route("/api/2.0/{*op}", any(api))
         .route("/ajax-api/2.0/{*op}", any(api))
         .route("/-/call/{*op}", post(ui_call))
+        .route("/-/calls", post(ui_calls))
         .layer(DefaultBodyLimit::max(MAX_BODY));
     let files = Router::new()
         .route("/api/2.0/mlflow-artifacts/artifacts/{*path}", any(artifacts::proxy))
@@ -153,6 +154,59 @@ async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: By
     run_op(state, op.name, move |store| op.run_body(store, &body)).await
 }
 
+/// Most calls one `/-/calls` request may carry.
+const MAX_CALLS: usize = 16;
+
+/// Several UI calls in one request: `[{"op": …, "args": {…}}, …]` answers
+/// `[{"status": …, "body": …}, …]`, each exactly what `/-/call/<op>` answers, run at once.
+/// A page's first questions then cost one round trip (the boot script asks them so).
+async fn ui_calls(State(state): State<AppState>, body: Bytes) -> Response {
+    let calls: Vec<serde_json::Value> = match serde_json::from_slice(&body) {
+        Ok(serde_json::Value::Array(calls)) => calls,
+        Ok(_) => return error_response(ApiError::new(ErrorCode::InvalidParameterValue, "Expected a list of calls")),
+        Err(e) => return error_response(ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON: {e}"))),
+    };
+    if calls.len() > MAX_CALLS {
+        return error_response(ApiError::new(
+            ErrorCode::InvalidParameterValue,
+            format!("At most {MAX_CALLS} calls at once, not {}", calls.len()),
+        ));
+    }
+    let answers = futures_util::future::join_all(calls.into_iter().map(|call| {
+        let state = state.clone();
+        async move {
+            let name = call.get("op").and_then(|v| v.as_str()).unwrap_or_default();
+            let resp = match runlens_api::op(name) {
+                None => {
+                    error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'")))
+                }
+                Some(op) => {
+                    let args =
+                        serde_json::to_vec(call.get("args").unwrap_or(&serde_json::json!({}))).unwrap_or_default();
+                    run_op(state, op.name, move |store| op.run_body(store, &args)).await
+                }
+            };
+            let status = resp.status().as_u16();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
+            let body = if body.is_empty() { Bytes::from_static(b"null") } else { body };
+            (status, body)
+        }
+    }))
+    .await;
+    let mut out = Vec::with_capacity(answers.iter().map(|(_, b)| b.len() + 24).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, (status, body)) in answers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(format!("{{\"status\":{status},\"body\":").as_bytes());
+        out.extend_from_slice(body);
+        out.push(b'}');
+    }
+    out.push(b']');
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], out).into_response()
+}
+
 /// Operations that take a few dozen microseconds: run on the request's own worker when the
 /// store's writer is free, which spares the two thread switches a trip to the blocking pool
 /// costs — most of what a single logged metric costs. Everything else, and these too while a
@@ -218,8 +272,26 @@ async fn run_op(
 #[folder = "../../ui/dist/"]
 struct UiAssets;
 
-/// The CSP of the UI's pages: no inline or foreign scripts, no framing, no plugins.
+/// The CSP of the UI's files: no inline or foreign scripts, no framing, no plugins.
 const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+
+/// The CSP of an HTML page of the UI: [`UI_CSP`], and its own inline scripts allowed by
+/// their SHA-256 (the build inlines the boot script into index.html); no other inline script.
+fn page_csp(html: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let text = String::from_utf8_lossy(html);
+    let mut hashes = String::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("<script>") {
+        let body = &rest[start + "<script>".len()..];
+        let Some(end) = body.find("</script>") else { break };
+        let digest = sha2::Sha256::digest(body[..end].as_bytes());
+        hashes.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
+        rest = &body[end..];
+    }
+    UI_CSP.replacen("script-src 'self'", &format!("script-src 'self'{hashes}"), 1)
+}
 
 async fn ui(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
@@ -232,8 +304,12 @@ async fn ui(uri: Uri) -> Response {
         },
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
+    // Pages say how they are encoded (the hashes of their inline scripts depend on it).
+    let mime =
+        if mime.essence_str() == "text/html" { "text/html; charset=utf-8".to_string() } else { mime.to_string() };
+    let csp = if path.ends_with(".html") { HeaderValue::from_str(&page_csp(&file.data)).ok() } else { None };
     let mut resp = file.data.into_owned().into_response();
-    if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
+    if let Ok(v) = HeaderValue::from_str(&mime) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     // Vite names every asset after its content: a browser may keep it for good, and then
@@ -241,7 +317,7 @@ async fn ui(uri: Uri) -> Response {
     // always asked again, so a new build is seen at once.
     let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp.unwrap_or(HeaderValue::from_static(UI_CSP)));
     resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     resp
@@ -264,4 +340,21 @@ pub async fn serve(
     }
     on_bound(bound);
     axum::serve(listener, router_with(store, config)).with_graceful_shutdown(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_allows_exactly_its_own_inline_scripts() {
+        // echo -n 'boot()' | openssl dgst -sha256 -binary | base64
+        let html = b"<head><script>boot()</script><script type=\"module\" src=\"./a.js\"></script></head>";
+        let csp = page_csp(html);
+        assert!(csp.contains("script-src 'self' 'sha256-MeZS89WlF0u+o0hCvHTBt4q1WHU+U+sJKgbdRUc36mY=';"), "{csp}");
+        assert_eq!(csp.matches("sha256-").count(), 1, "{csp}");
+        assert_eq!(page_csp(b"<head></head>"), UI_CSP);
+        // A script left open is not allowed.
+        assert_eq!(page_csp(b"<script>boot()"), UI_CSP);
+    }
 }

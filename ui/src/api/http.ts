@@ -1,5 +1,6 @@
 import type { ArtifactBytes, Backend, ImportProgress, ImportResult } from './backend';
 import { MAX_READ, artifactQuery, downloadBytes, downloadText, toApiError } from './backend';
+import { takeBooted } from '../boot/handoff';
 import { ApiError } from './types';
 
 /** Talks to `runlens serve` (or the desktop app's server) over `/-/call/<op>`. */
@@ -7,18 +8,29 @@ export class HttpBackend implements Backend {
   constructor(private base = '') {}
 
   async call<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
-    let resp: Response;
-    try {
-      resp = await fetch(`${this.base}/-/call/${op}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args),
-      });
-    } catch (e) {
-      throw new ApiError('TEMPORARILY_UNAVAILABLE', `Runlens is not reachable: ${(e as Error).message}`);
+    // The boot script may have asked this already, while the app was loading.
+    const early = this.base === '' ? await takeBooted(op, args) : null;
+    let ok: boolean;
+    let status: number;
+    let body: unknown;
+    if (early && early.error === undefined) {
+      ({ ok, status, body } = early);
+    } else {
+      let resp: Response;
+      try {
+        resp = await fetch(`${this.base}/-/call/${op}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(args),
+        });
+      } catch (e) {
+        throw new ApiError('TEMPORARILY_UNAVAILABLE', `Runlens is not reachable: ${(e as Error).message}`);
+      }
+      ok = resp.ok;
+      status = resp.status;
+      body = await resp.json().catch(() => null);
     }
-    const body = await resp.json().catch(() => null);
-    if (!resp.ok) throw toApiError(body ?? { error_code: 'INTERNAL_ERROR', message: `HTTP ${resp.status}` });
+    if (!ok) throw toApiError(body ?? { error_code: 'INTERNAL_ERROR', message: `HTTP ${status}` });
     return body as T;
   }
 
