@@ -286,7 +286,7 @@ fn page_csp(html: &[u8]) -> String {
     while let Some(start) = rest.find("<script>") {
         let body = &rest[start + "<script>".len()..];
         let Some(end) = body.find("</script>") else { break };
-        let digest = sha2::Sha256::digest(body[..end].as_bytes());
+        let digest = sha2::Sha256::digest(&body.as_bytes()[..end]);
         hashes.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         rest = &body[end..];
     }
