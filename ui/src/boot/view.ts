@@ -42,7 +42,8 @@ const e = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
 const NOTE = 'mlflow.note.content';
 const ROW = 34;
 const SIDEBAR = 248;
-const HEAD = 200;
+// Where the table's first row starts at the least: below the header, toolbar and column heads.
+const HEAD = 290;
 const NAME_WIDTH = 280;
 
 /** The page's HTML, or null when the app would draw it otherwise than this can. */
@@ -129,7 +130,7 @@ function grid(d: BootData): string {
   });
   const totalWidth = x;
   // Only what the window shows: the columns left of its right edge (the sidebar takes
-  // SIDEBAR of it) and the rows above its bottom (the header takes at least HEAD). The app,
+  // SIDEBAR of it) and the rows above its bottom (the first starts HEAD down at the least). The app,
   // drawn a moment later, adds the few it keeps ready beyond the edges for scrolling.
   const visible = layout.filter((c) => c.pinned || c.x < d.width - SIDEBAR);
   // As RunTable.svelte's sortOf: the request's sort keys are the server's columns.
