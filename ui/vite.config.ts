@@ -29,10 +29,11 @@ function bootScript(): Plugin {
         // Inside <script> only these change how HTML reads the text; the script has none.
         if (/<\/script|<script|<!--/i.test(code)) throw new Error('the boot script cannot be inlined');
         // The app's styles (those of the entry's one dynamic import, main.ts → start.ts) load
-        // with the page: the boot script's first paint needs them. Its code is not preloaded:
-        // reading and compiling it while the first rows are on their way only delays them,
-        // and the app starts after they are drawn anyway.
+        // with the page: the boot script's first paint needs them. Its code is not preloaded
+        // with the page: reading and compiling it while the first rows are on their way
+        // delays them. The boot script preloads it once its paint is in the page.
         const links: string[] = [];
+        const modules: string[] = [];
         const entry = ctx.chunk;
         const bundle = ctx.bundle;
         if (!entry || !bundle) throw new Error('no entry chunk');
@@ -42,14 +43,18 @@ function bootScript(): Plugin {
           if (seen.has(file) || !chunk || chunk.type !== 'chunk') return;
           if (html.includes(`/${file}"`)) return;
           seen.add(file);
+          modules.push(`./${file}`);
           for (const css of chunk.viteMetadata?.importedCss ?? []) links.push(`<link rel="stylesheet" crossorigin href="./${css}">`);
           chunk.imports.forEach(add);
         };
         entry.dynamicImports.forEach(add);
+        // The app's modules, for the boot script to preload once its paint is in (inline.ts);
+        // before the script, so it is there when the script runs.
+        const appModules = `<meta name="runlens-app-modules" content="${modules.join(' ')}">`;
         // After the charset (which must come in the first 1024 bytes), before anything else.
         const charset = '<meta charset="UTF-8" />';
         if (!html.includes(charset)) throw new Error('index.html has no charset');
-        return html.replace(charset, `${charset}\n    <script>${code}</script>`).replace('</head>', `  ${links.join('\n    ')}\n  </head>`);
+        return html.replace(charset, `${charset}\n    ${appModules}\n    <script>${code}</script>`).replace('</head>', `  ${links.join('\n    ')}\n  </head>`);
       },
     },
   };

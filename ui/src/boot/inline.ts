@@ -28,6 +28,21 @@ const parsed = () =>
 // After the frame holding what was drawn is on screen.
 const drawn = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
+/** Starts reading the app's code (main.ts imports it after the paint's frame), once. */
+let preloaded = false;
+function preloadApp() {
+  if (preloaded) return;
+  preloaded = true;
+  const modules = document.querySelector('meta[name="runlens-app-modules"]')?.getAttribute('content') ?? '';
+  for (const href of modules.split(' ').filter(Boolean)) {
+    const link = document.createElement('link');
+    link.rel = 'modulepreload';
+    link.crossOrigin = '';
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
 async function paint(state: BootState, table: FirstTable, answer: (call: Call) => Promise<BootAnswer>): Promise<Element | null> {
   const [page, exp, list, summary] = await Promise.all([
     answer({ op: 'runlens/runs/table', args: pageArgs(table.body, 0) }),
@@ -53,12 +68,13 @@ async function paint(state: BootState, table: FirstTable, answer: (call: Call) =
   if (!html) return null;
   app.innerHTML = html;
   const view = app.firstElementChild;
+  preloadApp();
   await drawn();
   return view;
 }
 
 function boot() {
-  if ('__TAURI_INTERNALS__' in window || !/^https?:$/.test(location.protocol)) return;
+  if ('__TAURI_INTERNALS__' in window || !/^https?:$/.test(location.protocol)) return preloadApp();
   const answers = new Map<string, Promise<BootAnswer>>();
   const table = firstTable(location.hash);
   const calls = table ? firstCalls(table) : [];
@@ -89,7 +105,7 @@ function boot() {
     if (!a) answers.set(key, (a = ask(c.op, c.args)));
     return a;
   };
-  if (!table) return;
+  if (!table) return preloadApp();
   if (!table.columnsKnown) {
     // A first visit: the first rows show the runs' own fields (as the app's do); the app
     // asks again with the keys' default columns as soon as it has the keys, so ask that now.
@@ -97,11 +113,15 @@ function boot() {
       if (keys.ok) void answer({ op: 'runlens/runs/table', args: pageArgs(withKeys(table, keys.body as Keys).body, 0) });
     });
   }
-  state.painted = paint(state, table, answer).catch(() => null);
+  // Nothing drawn (or drawn): the app's code is wanted now.
+  state.painted = paint(state, table, answer)
+    .catch(() => null)
+    .finally(preloadApp);
 }
 
 try {
   boot();
 } catch {
   // Nothing asked early: the app asks for itself.
+  preloadApp();
 }
