@@ -68,8 +68,9 @@ async function paint(state: BootState, table: FirstTable, answer: (call: Call) =
   if (!html) return null;
   app.innerHTML = html;
   const view = app.firstElementChild;
-  preloadApp();
   await drawn();
+  // After the frame: asking for the app's modules costs the page's main thread too.
+  preloadApp();
   return view;
 }
 
@@ -106,17 +107,21 @@ function boot() {
     return a;
   };
   if (!table) return preloadApp();
-  if (!table.columnsKnown) {
-    // A first visit: the first rows show the runs' own fields (as the app's do); the app
-    // asks again with the keys' default columns as soon as it has the keys, so ask that now.
-    void answer(keysCall(table.experimentIds)).then((keys) => {
-      if (keys.ok) void answer({ op: 'runlens/runs/table', args: pageArgs(withKeys(table, keys.body as Keys).body, 0) });
-    });
-  }
-  // Nothing drawn (or drawn): the app's code is wanted now.
+  // A first visit: the first rows show the runs' own fields (as the app's do); the app asks
+  // again with the keys' default columns as soon as it has the keys, so ask that before it
+  // starts (after the paint: asking costs the page's main thread too).
+  const askWithKeys = async () => {
+    if (table.columnsKnown) return;
+    const keys = await answer(keysCall(table.experimentIds));
+    if (keys.ok) void answer({ op: 'runlens/runs/table', args: pageArgs(withKeys(table, keys.body as Keys).body, 0) });
+  };
+  // Drawn (or nothing drawn): the app's code is wanted now.
   state.painted = paint(state, table, answer)
     .catch(() => null)
-    .finally(preloadApp);
+    .finally(() => {
+      preloadApp();
+      void askWithKeys();
+    });
 }
 
 try {
