@@ -75,7 +75,8 @@ async function paint(state: BootState, table: FirstTable, answer: (call: Call) =
 }
 
 function boot() {
-  if ('__TAURI_INTERNALS__' in window || !/^https?:$/.test(location.protocol)) return preloadApp();
+  // The desktop window reads the app's code from the app itself: nothing to ask early.
+  if ('__TAURI_INTERNALS__' in window || !/^https?:$/.test(location.protocol)) return;
   const answers = new Map<string, Promise<BootAnswer>>();
   const table = firstTable(location.hash);
   const calls = table ? firstCalls(table) : [];
