@@ -183,3 +183,21 @@ test('a view the boot script cannot draw as the app would is left to the app', a
   await page.evaluate((id) => localStorage.removeItem(`runlens.table.${id}`), exp);
   await page.close();
 });
+
+test('answers that come late: the app starts without the paint and shows the rows once', async () => {
+  const { page, calls, errors } = await newPage();
+  // The boot script's request is held for a second; the app stops waiting after 600 ms.
+  await page.route('**/-/calls', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue();
+  });
+  await page.goto(`${server.url}/#/experiments/${exp}/runs`);
+  await page.locator('[data-run-id]').first().waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-boot]').count(), 0);
+  assert.equal(await page.locator('.shell').count(), 1);
+  // The app took the held answers rather than asking again.
+  assert.equal(calls.filter((c) => c.path === '/-/call/runlens/runs/table').length, 0, JSON.stringify(calls.map((c) => c.path)));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -4,6 +4,6 @@
 import './app.css';
 import { bootSettled } from './boot/handoff';
 
-const view = await bootSettled();
+await bootSettled();
 const { start } = await import('./start');
-start(view);
+start();

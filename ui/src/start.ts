@@ -3,9 +3,10 @@ import './lib/locale-guard';
 import { mount } from 'svelte';
 import App from './App.svelte';
 
-/** Mounts the app; `bootView` (the boot script's first paint) goes in the same task, so the
- *  first frame after it is the app's own, with the answers the boot script already had. */
-export function start(bootView: Element | null) {
+/** Mounts the app and, in the same task, removes the boot script's first paint (if it drew
+ *  one, even after the app stopped waiting for it): the first frame after it is the app's
+ *  own, with the answers the boot script already had. */
+export function start() {
   mount(App, { target: document.getElementById('app')! });
-  bootView?.remove();
+  for (const el of document.querySelectorAll('#app > [data-boot]')) el.remove();
 }

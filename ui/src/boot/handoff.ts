@@ -44,13 +44,12 @@ export function takeBooted(op: string, args: Record<string, unknown>): Promise<B
 /** How long the app waits for the boot script's first paint before it starts anyway. */
 const PAINT_WAIT_MS = 600;
 
-/** Resolves when the boot script has drawn its first paint (to the element drawn, which the
- *  app replaces), or has nothing to draw (null); the app starts then. */
-export async function bootSettled(): Promise<Element | null> {
+/** Resolves when the boot script has drawn its first paint (the app replaces it), or has
+ *  nothing to draw, or after PAINT_WAIT_MS; the app starts then. */
+export async function bootSettled(): Promise<void> {
   const boot = window.__runlensBoot;
-  if (!boot) return null;
-  const view = await Promise.race([boot.painted, new Promise<null>((r) => setTimeout(() => r(null), PAINT_WAIT_MS))]);
+  if (!boot) return;
+  await Promise.race([boot.painted, new Promise<null>((r) => setTimeout(() => r(null), PAINT_WAIT_MS))]);
   // From here on the boot script draws nothing: the app does.
   boot.started = true;
-  return view ?? null;
 }
