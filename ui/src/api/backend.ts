@@ -3,6 +3,7 @@
 // (runlens_api::call), so they cannot disagree.
 
 import { ApiError, type ApiErrorBody, type Experiment, type Metric, type Run } from './types';
+import { experimentListArgs } from './lists';
 import { HttpBackend } from './http';
 import { TauriBackend } from './tauri';
 
@@ -137,7 +138,7 @@ export async function searchExperiments(viewType = 'ACTIVE_ONLY'): Promise<Exper
   do {
     const page = await backend.call<{ experiments?: Experiment[]; next_page_token?: string }>(
       'mlflow/experiments/search',
-      { max_results: 1000, view_type: viewType, page_token: token, order_by: ['name ASC'] },
+      experimentListArgs(viewType, token),
     );
     out.push(...(page.experiments ?? []));
     token = page.next_page_token;

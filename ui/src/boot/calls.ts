@@ -2,6 +2,7 @@
 // asks them while the app's code is still loading, and the app takes the answers
 // (handoff.ts) instead of asking again.
 
+import { experimentListArgs } from '../api/lists';
 import { parseRoute } from '../lib/router';
 import type { Keys } from '../table/model';
 import { defaultColumns, pageArgs, readMode, rememberedDefaults, requestBody, tableRequest, type TableRequest } from '../table/request';
@@ -18,10 +19,7 @@ export function callKey(op: string, args: Record<string, unknown>): string {
 }
 
 /** The sidebar's list: every active experiment by name (api/backend.ts searchExperiments). */
-export const EXPERIMENT_LIST: Call = {
-  op: 'mlflow/experiments/search',
-  args: { max_results: 1000, view_type: 'ACTIVE_ONLY', page_token: undefined, order_by: ['name ASC'] },
-};
+export const EXPERIMENT_LIST: Call = { op: 'mlflow/experiments/search', args: experimentListArgs() };
 export const EXPERIMENT_SUMMARY: Call = { op: 'runlens/experiments/summary', args: {} };
 
 /** What an experiment's table shows first: its view, the columns and the first page's request. */

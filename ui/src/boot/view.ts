@@ -3,7 +3,7 @@
 // HTML from the answers the boot script already has, before the app's code has run. It uses
 // the app's own styles: the components drawn here get fixed scoped class names
 // (vite.config.ts, BOOT_COMPONENTS), so `rl-RunTable` here is the class RunTable.svelte's CSS
-// targets. The app replaces it in the task that mounts it (main.ts), so the two are never on
+// targets. The app replaces it in the task that mounts it (start.ts), so the two are never on
 // screen together. A view it cannot draw the way the app would (grouped rows, a description
 // in Markdown) is not drawn: the app draws it. It carries none of the app's data-* hooks:
 // what finds the app's rows finds the app's, never these.
