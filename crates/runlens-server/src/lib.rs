@@ -148,8 +148,13 @@ async fn api(
 /// The UI's route: every operation by name, JSON body in, JSON out, whatever its MLflow
 /// method. The desktop app's `call` command is the same thing over IPC.
 async fn ui_call(State(state): State<AppState>, Path(op): Path<String>, body: Bytes) -> Response {
-    let Some(op) = runlens_api::op(&op) else {
-        return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{op}'")));
+    call_named(state, &op, body).await
+}
+
+/// Runs the UI operation named `name` on a JSON body (both UI routes).
+async fn call_named(state: AppState, name: &str, body: Bytes) -> Response {
+    let Some(op) = runlens_api::op(name) else {
+        return error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'")));
     };
     run_op(state, op.name, move |store| op.run_body(store, &body)).await
 }
@@ -176,16 +181,8 @@ async fn ui_calls(State(state): State<AppState>, body: Bytes) -> Response {
         let state = state.clone();
         async move {
             let name = call.get("op").and_then(|v| v.as_str()).unwrap_or_default();
-            let resp = match runlens_api::op(name) {
-                None => {
-                    error_response(ApiError::new(ErrorCode::EndpointNotFound, format!("No operation named '{name}'")))
-                }
-                Some(op) => {
-                    let args =
-                        serde_json::to_vec(call.get("args").unwrap_or(&serde_json::json!({}))).unwrap_or_default();
-                    run_op(state, op.name, move |store| op.run_body(store, &args)).await
-                }
-            };
+            let args = serde_json::to_vec(call.get("args").unwrap_or(&serde_json::json!({}))).unwrap_or_default();
+            let resp = call_named(state, name, Bytes::from(args)).await;
             let status = resp.status().as_u16();
             let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
             let body = if body.is_empty() { Bytes::from_static(b"null") } else { body };
