@@ -12,9 +12,10 @@ import type { Experiment } from '../api/types';
 import { runColor } from '../lib/colors';
 import { formatCount, formatTime } from '../lib/format';
 import { experimentHref, runHref } from '../lib/router';
-import { columnLabel, defaultWidth, isNumericColumn, parseColumn, serverColumn, type RunRow, type TablePage } from '../table/model';
+import { NAME, ROW, columnLayout, columnWidth } from '../table/layout';
+import { columnLabel, isNumericColumn, parseColumn, serverColumn, type RunRow, type TablePage } from '../table/model';
 import { cellText } from '../table/cells';
-import { dataColumns, type TableRequest } from '../table/request';
+import { dataColumns } from '../table/request';
 import type { FirstTable } from './calls';
 
 export interface Summary {
@@ -40,11 +41,9 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 const e = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
 
 const NOTE = 'mlflow.note.content';
-const ROW = 34;
 const SIDEBAR = 248;
 // Where the table's first row starts at the least: below the header, toolbar and column heads.
 const HEAD = 290;
-const NAME_WIDTH = 280;
 
 /** The page's HTML, or null when the app would draw it otherwise than this can. */
 export function bootHtml(d: BootData): string | null {
@@ -119,27 +118,19 @@ function statusLine(d: BootData): string {
 function grid(d: BootData): string {
   const T = 'rl-RunTable';
   const { view, columns } = d.table;
-  const widthOf = (c: string) => view.widths[c] ?? (c === 'name' ? NAME_WIDTH : defaultWidth(c));
-  const pinned = view.pinnedColumns.filter((c) => columns.includes(c));
-  const ordered = [...pinned, ...columns.filter((c) => !pinned.includes(c))];
-  let x = widthOf('name');
-  const layout = ordered.map((c, i) => {
-    const item = { id: c, x, w: widthOf(c), pinned: i < pinned.length };
-    x += item.w;
-    return item;
-  });
-  const totalWidth = x;
+  const widthOf = (c: string) => columnWidth(view.widths, c);
+  const { boxes: layout, totalWidth } = columnLayout(columns, view.pinnedColumns, view.widths);
   // Only what the window shows: the columns left of its right edge (the sidebar takes
   // SIDEBAR of it) and the rows above its bottom (the first starts HEAD down at the least). The app,
   // drawn a moment later, adds the few it keeps ready beyond the edges for scrolling.
   const visible = layout.filter((c) => c.pinned || c.x < d.width - SIDEBAR);
   // As RunTable.svelte's sortOf: the request's sort keys are the server's columns.
-  const sorts = (JSON.parse(d.table.body) as TableRequest).sort;
+  const sorts = d.table.request.sort;
   const sortOf = (c: string) => sorts.find((s) => s.column === serverColumn(c, view.directions) || s.column === c);
   const place = (c: { w: number; x: number; pinned: boolean }) => `width: ${c.w}px; ${c.pinned ? `left: ${c.x}px` : ''}`;
 
   const byName = sortOf('attributes.run_name');
-  let head = `<div class="head ${T}" style="width: ${totalWidth}px" role="row"><div class="cell name pinned ${T}" style="width: ${widthOf('name')}px; left: 0" role="columnheader"><span class="label ${T}">Run</span><button class="sort ${T}${byName ? ' on' : ''}" aria-label="Sort by run name">${byName ? (byName.ascending ? '▲' : '▼') : '↕'}</button><span class="grip ${T}" role="separator" aria-orientation="vertical"></span></div>`;
+  let head = `<div class="head ${T}" style="width: ${totalWidth}px" role="row"><div class="cell name pinned ${T}" style="width: ${widthOf(NAME)}px; left: 0" role="columnheader"><span class="label ${T}">Run</span><button class="sort ${T}${byName ? ' on' : ''}" aria-label="Sort by run name">${byName ? (byName.ascending ? '▲' : '▼') : '↕'}</button><span class="grip ${T}" role="separator" aria-orientation="vertical"></span></div>`;
   for (const c of visible) {
     const s = sortOf(c.id);
     const p = parseColumn(c.id);
@@ -168,7 +159,7 @@ function grid(d: BootData): string {
     const twisty = kids
       ? `<button class="twisty ${T}" aria-expanded="false" aria-label="Expand child runs of ${e(r.run_name)}">▸</button>`
       : `<span class="twisty-space ${T}"></span>`;
-    rows += `<div class="row ${T}${r.lifecycle_stage === 'deleted' ? ' deleted' : ''}" style="width: ${totalWidth}px" role="row" aria-rowindex="${i + 1}" aria-selected="false" tabindex="-1"><div class="cell name pinned ${T}" style="width: ${widthOf('name')}px; left: 0"><input type="checkbox" aria-label="Select ${e(name)}" class="${T}"><span class="indent ${T}" style="width: ${r.depth * 16}px"></span>${twisty}<span class="dot ${T}" style="background: ${e(runColor(r.run_id))}" aria-hidden="true"></span><a href="${e(runHref(r.experiment_id, r.run_id))}" title="${e(name)}" class="${T}">${e(name)}</a>${r.pulled ? `<span class="pulled ${T}" title="Pulled from a tracking server" aria-label="Pulled from a tracking server">⇣</span>` : ''}${kids ? `<span class="kids ${T}" title="${r.children} child runs">${r.children}</span>` : ''}<span class="actions ${T}"><button class="act ${T}${r.pinned ? ' on' : ''}" title="${r.pinned ? 'Unpin' : 'Pin to the top'}" aria-label="${r.pinned ? 'Unpin run' : 'Pin run'}">${r.pinned ? '★' : '☆'}</button><button class="act ${T}" title="Hide this run" aria-label="Hide run">⊘</button></span></div>${cells}</div>`;
+    rows += `<div class="row ${T}${r.lifecycle_stage === 'deleted' ? ' deleted' : ''}" style="width: ${totalWidth}px" role="row" aria-rowindex="${i + 1}" aria-selected="false" tabindex="-1"><div class="cell name pinned ${T}" style="width: ${widthOf(NAME)}px; left: 0"><input type="checkbox" aria-label="Select ${e(name)}" class="${T}"><span class="indent ${T}" style="width: ${r.depth * 16}px"></span>${twisty}<span class="dot ${T}" style="background: ${e(runColor(r.run_id))}" aria-hidden="true"></span><a href="${e(runHref(r.experiment_id, r.run_id))}" title="${e(name)}" class="${T}">${e(name)}</a>${r.pulled ? `<span class="pulled ${T}" title="Pulled from a tracking server" aria-label="Pulled from a tracking server">⇣</span>` : ''}${kids ? `<span class="kids ${T}" title="${r.children} child runs">${r.children}</span>` : ''}<span class="actions ${T}"><button class="act ${T}${r.pinned ? ' on' : ''}" title="${r.pinned ? 'Unpin' : 'Pin to the top'}" aria-label="${r.pinned ? 'Unpin run' : 'Pin run'}">${r.pinned ? '★' : '☆'}</button><button class="act ${T}" title="Hide this run" aria-label="Hide run">⊘</button></span></div>${cells}</div>`;
   }
   const body = `<div class="body ${T}" style="height: ${d.page.total_rows * ROW}px; width: ${totalWidth}px"><div class="rows ${T}" style="transform: translateY(0px)">${rows}</div></div>`;
   return `<div class="grid ${T}" role="grid" aria-rowcount="${d.page.total_rows}" tabindex="-1">${head}${body}</div>`;
