@@ -14,8 +14,8 @@ export interface BootState {
   /** When the boot script ran (performance.now()). */
   at: number;
   answers: Map<string, Promise<BootAnswer>>;
-  /** The first paint: the element drawn, or null when nothing was (or will be) drawn. */
-  painted: Promise<Element | null>;
+  /** Settles when the first paint is on screen, or when nothing was (or will be) drawn. */
+  painted: Promise<void>;
   /** Set when the app starts: the boot script draws nothing after that. */
   started: boolean;
 }
@@ -49,7 +49,7 @@ const PAINT_WAIT_MS = 600;
 export async function bootSettled(): Promise<void> {
   const boot = window.__runlensBoot;
   if (!boot) return;
-  await Promise.race([boot.painted, new Promise<null>((r) => setTimeout(() => r(null), PAINT_WAIT_MS))]);
+  await Promise.race([boot.painted, new Promise<void>((r) => setTimeout(r, PAINT_WAIT_MS))]);
   // From here on the boot script draws nothing: the app does.
   boot.started = true;
 }

@@ -43,17 +43,17 @@ function preloadApp() {
   }
 }
 
-async function paint(state: BootState, table: FirstTable, answer: (call: Call) => Promise<BootAnswer>): Promise<Element | null> {
+async function paint(state: BootState, table: FirstTable, answer: (call: Call) => Promise<BootAnswer>): Promise<void> {
   const [page, exp, list, summary] = await Promise.all([
     answer({ op: 'runlens/runs/table', args: pageArgs(table.body, 0) }),
     answer({ op: 'mlflow/experiments/get', args: { experiment_id: table.experimentIds[0] } }),
     answer(EXPERIMENT_LIST),
     answer(EXPERIMENT_SUMMARY),
   ]);
-  if (!page.ok || !exp.ok) return null;
+  if (!page.ok || !exp.ok) return;
   await parsed();
   const app = document.getElementById('app');
-  if (state.started || !app || app.firstChild) return null;
+  if (state.started || !app || app.firstChild) return;
   const html = bootHtml({
     table,
     page: page.body as TablePage,
@@ -65,13 +65,11 @@ async function paint(state: BootState, table: FirstTable, answer: (call: Call) =
     height: window.innerHeight,
     now: Date.now(),
   });
-  if (!html) return null;
+  if (!html) return;
   app.innerHTML = html;
-  const view = app.firstElementChild;
   await drawn();
   // After the frame: asking for the app's modules costs the page's main thread too.
   preloadApp();
-  return view;
 }
 
 function boot() {
@@ -98,7 +96,7 @@ function boot() {
       answers.set(callKey(c.op, c.args), one);
     });
   }
-  const state: BootState = { at: performance.now(), answers, painted: Promise.resolve(null), started: false };
+  const state: BootState = { at: performance.now(), answers, painted: Promise.resolve(), started: false };
   window.__runlensBoot = state;
   // An answer already asked for, or asked now (and kept for the app).
   const answer = (c: Call) => {
@@ -118,7 +116,7 @@ function boot() {
   };
   // Drawn (or nothing drawn): the app's code is wanted now.
   state.painted = paint(state, table, answer)
-    .catch(() => null)
+    .catch(() => {})
     .finally(() => {
       preloadApp();
       void askWithKeys();
