@@ -42,10 +42,11 @@ function bootScript(): Plugin {
         const add = (file: string) => {
           const chunk = bundle[file];
           if (seen.has(file) || !chunk || chunk.type !== 'chunk') return;
-          if (html.includes(`/${file}"`)) return;
           seen.add(file);
           modules.push(`./${file}`);
-          for (const css of chunk.viteMetadata?.importedCss ?? []) links.push(`<link rel="stylesheet" crossorigin href="./${css}">`);
+          for (const css of chunk.viteMetadata?.importedCss ?? []) {
+            if (!html.includes(`/${css}"`)) links.push(`<link rel="stylesheet" crossorigin href="./${css}">`);
+          }
           chunk.imports.forEach(add);
         };
         entry.dynamicImports.forEach(add);
