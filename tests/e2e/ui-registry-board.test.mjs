@@ -324,7 +324,11 @@ test('aliases: the official client moves one (live), the cards add, move and rem
   await card(page, '2').getByTestId('add-alias-2').click();
   await page.getByTestId('alias-input-2').fill('latest');
   await page.getByTestId('alias-input-2').press('Enter');
-  await waitFor('the refusal', async () => /reserved/.test(await page.getByTestId('alias-hint-2').textContent()));
+  // The field warns before Enter; wait for the server's answer (an alert), not the warning.
+  await page.getByTestId('alias-hint-2').getByRole('alert').waitFor();
+  assert.match(await page.getByTestId('alias-hint-2').textContent(), /reserved/);
+  // The field kept its focus through the request (a disabled field would drop it, and Esc with it).
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'alias-input-2');
   await page.getByTestId('alias-input-2').press('Escape');
   await page.getByTestId('alias-editor-2').waitFor({ state: 'detached' });
 
