@@ -165,7 +165,6 @@ test('key screens in the window: run page, artifact previews through IPC and the
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await run('return window.pwned === undefined;'), true);
 
-  await new Promise((r) => setTimeout(r, 300));
   await screenshot('desktop-artifacts.png');
 });
 
@@ -203,6 +202,5 @@ test('the stage board in the window: a move made there reaches the client, a mov
   await waitFor('the board after the client moved', async () =>
     (await inColumn('Production', '2')) && (await texts('[data-testid="card-2"] [data-testid="alias-champion"]')).length === 1,
   );
-  await new Promise((r) => setTimeout(r, 300));
   await screenshot('desktop-board.png');
 });
