@@ -668,7 +668,9 @@ Notes:
   has nothing to draw; one window's peak moves by ±8 MB); the table shows the last. Tried in
   session 7, none of which moved it: glibc's arena and mmap-threshold tunables (298–299 MB);
   `GDK_GL=disable` (WebKit's own EGL display loads Mesa and LLVM in the app process anyway);
-  rows without `will-change: transform` (298–305 MB). Of the web engine's ~185 MB, ~25 MB
+  rows without `will-change: transform` (298–305 MB); WebKit settings turning off what the
+  window does not use (WebGL, page cache, Web Audio, media streams, WebRTC, HTML5 database,
+  DNS prefetch, encrypted media: 297–305 MB). Of the web engine's ~185 MB, ~25 MB
   come while the table scrolls 40,000 px (~15 MB of it when scrolling back and forth over
   rows already loaded): the engine's, not the rows' data.
 - Charts: a whole history is read straight onto the chart's axis (no points in between): the
