@@ -32,7 +32,7 @@ async function texts(selector) {
   });
 }
 
-/** Saves the screen as the X server shows it (the window fills it). WebKitWebDriver's own
+/** Saves the screen as the X server shows it (the window at its top left). WebKitWebDriver's own
  * screenshot waits for the page's next presentation update, which the window (drawn without
  * the GPU, see tune_webview) sends only when something on it changes: up to a minute, until the
  * "1 min ago" texts move. */

@@ -68,8 +68,6 @@ async function paint(state: BootState, table: FirstTable, answer: (call: Call) =
   if (!html) return;
   app.innerHTML = html;
   await drawn();
-  // After the frame: asking for the app's modules costs the page's main thread too.
-  preloadApp();
 }
 
 function boot() {
@@ -114,7 +112,8 @@ function boot() {
     const keys = await answer(keysCall(table.experimentIds));
     if (keys.ok) void answer({ op: 'runlens/runs/table', args: pageArgs(withKeys(table, keys.body as Keys).body, 0) });
   };
-  // Drawn (or nothing drawn): the app's code is wanted now.
+  // Drawn (or nothing drawn): the app's code is wanted now, not before the paint's frame
+  // (asking for the app's modules costs the page's main thread too).
   state.painted = paint(state, table, answer)
     .catch(() => {})
     .finally(() => {
